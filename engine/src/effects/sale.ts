@@ -1,0 +1,175 @@
+import type { Decision, LineDecision, TierChange, TraceEntry } from "../decision";
+import { traceEntry } from "../evaluate/trace";
+import { cycleSpendBefore, lineFacts, saleFacts, tenderFacts, type SaleInput } from "../facts/gather";
+import { percentOf } from "../money";
+import type { FactContext } from "../evaluate/conditions";
+import type { PlannedRule, PolicyPlan } from "../evaluate/plan";
+import { parkingHoursFor } from "./parking";
+import { pointsFor } from "./points";
+
+/** A request from the decision procedure to its evaluator: which of these rules fire in each context? */
+export interface EvaluationRequest {
+  rules: readonly PlannedRule[];
+  contexts: readonly FactContext[];
+}
+
+/** For each context, a flag per rule (in the order of the request's rules): did it fire? */
+export type EvaluationAnswer = boolean[][];
+
+/** The decision procedure as a generator, so that one procedure serves the synchronous and the asynchronous evaluator. */
+export type DecisionSteps<T> = Generator<EvaluationRequest, T, EvaluationAnswer>;
+
+/**
+ * Decides a sale: prices every line (discounts: largest wins; qualifying: any rule), then the
+ * receipt (points: largest rate times every multiplier, floored once; parking: most hours;
+ * upgrade: highest tier reached; benefits: union).
+ */
+export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<Decision> {
+  const { policy } = plan;
+  const { receipt, member } = input;
+  const { day, facts: receiptFacts } = saleFacts(policy, input);
+  const perLine = lineFacts(receipt.lines);
+  const lineContexts: FactContext[] = perLine.map((line) => ({ line, receipt: receiptFacts }));
+  const lineRules = plan.scopes.line;
+  const lineFired: EvaluationAnswer = lineRules.length > 0 ? yield { rules: lineRules, contexts: lineContexts } : lineContexts.map(() => []);
+
+  const trace: TraceEntry[] = [];
+  const lines: LineDecision[] = [];
+  let grossTotal = 0;
+  let discountTotal = 0;
+  let qualifyingPayable = 0;
+  receipt.lines.forEach((line, li) => {
+    const fired = lineFired[li]!;
+    const gross = (perLine[li]!.lineGross as number);
+    let best = -1;
+    let bestPercent = 0;
+    let qualifyingRule: string | null = null;
+    const notes = new Map<number, string>();
+    for (let r = 0; r < lineRules.length; r++) {
+      if (!fired[r]) continue;
+      const effect = lineRules[r]!.effect;
+      if (effect.type === "line-discount") {
+        if (best < 0 || effect.params.percent > bestPercent) {
+          if (best >= 0) notes.set(best, `a larger discount (${effect.params.percent} %) applies`);
+          best = r;
+          bestPercent = effect.params.percent;
+        } else notes.set(r, `a larger discount (${bestPercent} %) applies`);
+      } else if (effect.type === "qualifying-line") qualifyingRule ??= lineRules[r]!.id;
+    }
+    const discount = best >= 0 ? percentOf(gross, bestPercent) : 0;
+    const payable = gross - discount;
+    const rules: string[] = [];
+    if (best >= 0) rules.push(lineRules[best]!.id);
+    if (qualifyingRule !== null) {
+      rules.push(qualifyingRule);
+      qualifyingPayable += payable;
+    }
+    grossTotal += gross;
+    discountTotal += discount;
+    lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
+    for (let r = 0; r < lineRules.length; r++) {
+      const entry = traceEntry(lineRules[r]!, lineContexts[li]!, fired[r]!, line.lineId);
+      const note = notes.get(r);
+      if (note) entry.note = note;
+      trace.push(entry);
+    }
+  });
+
+  const payableTotal = grossTotal - discountTotal;
+  const tenders = tenderFacts(policy, receipt, payableTotal);
+  const qualifyingSpend = Math.min(qualifyingPayable, tenders.moneyTenderTotal);
+  const cycle = member ? cycleSpendBefore(policy, member, day.date) : null;
+  receiptFacts.receiptPayable = payableTotal;
+  receiptFacts.receiptDiscount = discountTotal;
+  receiptFacts.moneyTenderTotal = tenders.moneyTenderTotal;
+  receiptFacts.tenderTotals = tenders.tenderTotals;
+  receiptFacts.qualifyingSpend = qualifyingSpend;
+  receiptFacts.dayPayableTotal = (input.dayPayableBefore ?? 0) + payableTotal;
+  receiptFacts.cycleQualifyingSpend = cycle?.spend ?? 0;
+  receiptFacts.cycleQualifyingSpendAfter = (cycle?.spend ?? 0) + qualifyingSpend;
+
+  const receiptRules = plan.scopes.receipt;
+  const receiptContext: FactContext = { line: null, receipt: receiptFacts };
+  const receiptFired = receiptRules.length > 0 ? (yield { rules: receiptRules, contexts: [receiptContext] })[0]! : [];
+
+  let rateRule = -1;
+  let rate = 0;
+  const factors: number[] = [];
+  const multiplierRules: number[] = [];
+  let parkingRule = -1;
+  let parkingHours = 0;
+  let upgradeRule = -1;
+  const currentRank = member ? (plan.tierRank.get(member.tier) ?? -1) : -1;
+  let upgradeRank = currentRank;
+  const benefits: string[] = [];
+  const notes = new Map<number, string>();
+  const cycleAfter = receiptFacts.cycleQualifyingSpendAfter as number;
+  for (let r = 0; r < receiptRules.length; r++) {
+    if (!receiptFired[r]) continue;
+    const effect = receiptRules[r]!.effect;
+    switch (effect.type) {
+      case "points-rate":
+        if (rateRule < 0 || effect.params.perYuan > rate) {
+          if (rateRule >= 0) notes.set(rateRule, `a higher rate (${effect.params.perYuan}) applies`);
+          rateRule = r;
+          rate = effect.params.perYuan;
+        } else notes.set(r, `a higher rate (${rate}) applies`);
+        break;
+      case "points-multiplier":
+        factors.push(effect.params.factor);
+        multiplierRules.push(r);
+        break;
+      case "parking-hours": {
+        const hours = parkingHoursFor(effect.params, receiptFacts.dayPayableTotal as number);
+        if (parkingRule < 0 || hours > parkingHours) {
+          if (parkingRule >= 0) notes.set(parkingRule, `another formula gives more hours (${hours})`);
+          parkingRule = r;
+          parkingHours = hours;
+        } else notes.set(r, `another formula gives more hours (${parkingHours})`);
+        break;
+      }
+      case "tier-upgrade": {
+        const rank = plan.tierRank.get(effect.params.to) ?? -1;
+        if (cycleAfter < effect.params.minCycleSpend) notes.set(r, `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`);
+        else if (rank <= upgradeRank) notes.set(r, `the member is already at or above ${effect.params.to}`);
+        else {
+          if (upgradeRule >= 0) notes.set(upgradeRule, `a higher tier (${effect.params.to}) is reached`);
+          upgradeRule = r;
+          upgradeRank = rank;
+        }
+        break;
+      }
+      case "benefits":
+        for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
+        break;
+      default:
+        notes.set(r, `a ${effect.type} effect does nothing at receipt scope`);
+    }
+  }
+  for (let r = 0; r < receiptRules.length; r++) {
+    const entry = traceEntry(receiptRules[r]!, receiptContext, receiptFired[r]!);
+    const note = notes.get(r);
+    if (note) entry.note = note;
+    trace.push(entry);
+  }
+
+  const pointsRules = rateRule >= 0 ? [receiptRules[rateRule]!.id, ...multiplierRules.map((r) => receiptRules[r]!.id)] : [];
+  const earned = rateRule >= 0 ? pointsFor(Math.min(payableTotal, tenders.moneyTenderTotal), rate, factors) : 0;
+  let tierChange: TierChange | null = null;
+  if (member && upgradeRule >= 0) {
+    const rule = receiptRules[upgradeRule]!;
+    const params = rule.effect.type === "tier-upgrade" ? rule.effect.params : null;
+    if (params) tierChange = { from: member.tier, to: params.to, giftParkingHours: params.giftParkingHours, rules: [rule.id] };
+  }
+  return {
+    policy: { id: policy.id, version: policy.version },
+    member: member ? { id: member.id, tier: member.tier } : null,
+    lines,
+    totals: { gross: grossTotal, discount: discountTotal, payable: payableTotal, qualifyingSpend },
+    points: { earned, rules: pointsRules },
+    parking: { freeHoursToday: parkingHours },
+    tierChange,
+    benefits,
+    trace,
+  };
+}

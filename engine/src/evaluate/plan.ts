@@ -1,0 +1,48 @@
+import { factCatalog, isFactName } from "../facts/catalog";
+import type { Effect, Policy, Rule, RuleScope } from "../policy/schema";
+import { compileCondition, factsReadBy, type CompiledCondition } from "./conditions";
+
+/** Facts an effect reads besides its rule's conditions, so that traces show them too. */
+const EFFECT_FACTS: Partial<Record<Effect["type"], readonly string[]>> = {
+  "line-discount": ["lineGross"],
+  "points-rate": ["receiptPayable", "moneyTenderTotal"],
+  "parking-hours": ["dayPayableTotal"],
+  "tier-upgrade": ["cycleQualifyingSpendAfter"],
+  "tier-entry": ["evidenceQualifyingSpend"],
+};
+
+/** A rule ready to run: its place in the document, the facts it reads and its compiled conditions. */
+export interface PlannedRule {
+  id: string;
+  index: number;
+  scope: RuleScope;
+  effect: Effect;
+  facts: string[];
+  condition: CompiledCondition;
+}
+
+/** A policy prepared for evaluation: rules grouped by scope in document order, tiers ranked. */
+export interface PolicyPlan {
+  policy: Policy;
+  scopes: Record<RuleScope, PlannedRule[]>;
+  tierRank: ReadonlyMap<string, number>;
+}
+
+/** Prepares a (lint-clean) policy for either evaluator. */
+export function planPolicy(policy: Policy): PolicyPlan {
+  const scopes: Record<RuleScope, PlannedRule[]> = { line: [], receipt: [], enrolment: [] };
+  policy.rules.forEach((rule: Rule, index) => {
+    const read = factsReadBy(rule.conditions, policy.conditions);
+    for (const name of EFFECT_FACTS[rule.event.type] ?? []) read.add(name);
+    const facts = [...read].filter((name) => isFactName(name) && (factCatalog[name].scopes as readonly string[]).includes(rule.scope));
+    scopes[rule.scope].push({
+      id: rule.id,
+      index,
+      scope: rule.scope,
+      effect: rule.event,
+      facts,
+      condition: compileCondition(rule.conditions, policy.conditions, `/rules/${index}/conditions`),
+    });
+  });
+  return { policy, scopes, tierRank: new Map(policy.tiers.map((tier, rank) => [tier.id, rank])) };
+}

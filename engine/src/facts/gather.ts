@@ -1,0 +1,90 @@
+import { cycleOn, localDayOf, parseInstant, type LocalDay } from "../calendar";
+import type { Policy, TenderType } from "../policy/schema";
+import type { MemberSnapshot, Receipt, ReceiptLine } from "../receipt";
+
+/** Everything the engine needs to decide a sale besides the policy. */
+export interface SaleInput {
+  receipt: Receipt;
+  /** The member at the start of the receipt, or null for an anonymous sale. */
+  member: MemberSnapshot | null;
+  /** The member's payable total at this store earlier on the same store-local day, in fen. */
+  dayPayableBefore?: number;
+}
+
+/** Whether `date` is a member day under the policy's settings. */
+export function isMemberDay(policy: Policy, day: LocalDay): boolean {
+  const { daysOfMonth, dates } = policy.settings.memberDays;
+  return daysOfMonth.includes(day.dayOfMonth) || dates.includes(day.date);
+}
+
+/** The calendar facts of an instant in the policy's time zone. */
+export function calendarFacts(policy: Policy, at: string): { day: LocalDay; facts: Record<string, unknown> } {
+  const day = localDayOf(parseInstant(at), policy.settings.timezone);
+  return { day, facts: { localDate: day.date, dayOfMonth: day.dayOfMonth, month: day.month, dayOfWeek: day.dayOfWeek, isMemberDay: isMemberDay(policy, day) } };
+}
+
+/** The receipt-level facts known before any line is priced, with receipt-phase facts as null placeholders. */
+export function saleFacts(policy: Policy, input: SaleInput): { day: LocalDay; facts: Record<string, unknown> } {
+  const { receipt, member } = input;
+  const { day, facts: calendar } = calendarFacts(policy, receipt.at);
+  let gross = 0;
+  for (const line of receipt.lines) gross += line.quantity * line.unitPrice;
+  return {
+    day,
+    facts: {
+      storeId: receipt.storeId,
+      isMember: member !== null,
+      memberTier: member?.tier ?? null,
+      memberStatus: member?.status ?? null,
+      memberSupreme: member?.supreme ?? false,
+      memberStudent: member?.profile.student ?? false,
+      memberStudentOfficer: member?.profile.studentOfficer ?? false,
+      receiptGross: gross,
+      ...calendar,
+      receiptPayable: null,
+      receiptDiscount: null,
+      moneyTenderTotal: null,
+      tenderTotals: null,
+      qualifyingSpend: null,
+      dayPayableTotal: null,
+      cycleQualifyingSpend: null,
+      cycleQualifyingSpendAfter: null,
+    },
+  };
+}
+
+/** The facts of each line: its own attributes and the units of its style on the whole receipt. */
+export function lineFacts(lines: readonly ReceiptLine[]): Record<string, unknown>[] {
+  const unitsByStyle = new Map<string, number>();
+  for (const line of lines) unitsByStyle.set(line.styleId, (unitsByStyle.get(line.styleId) ?? 0) + line.quantity);
+  return lines.map((line) => ({
+    lineDepartment: line.department,
+    lineZone: line.zone ?? null,
+    lineBrand: line.brand ?? null,
+    lineFullPrice: line.fullPrice,
+    lineStyleId: line.styleId,
+    lineSku: line.sku,
+    lineStyleUnits: unitsByStyle.get(line.styleId) ?? 0,
+    lineQuantity: line.quantity,
+    lineGross: line.quantity * line.unitPrice,
+  }));
+}
+
+/** Tender totals by type; a receipt without tenders counts as paid entirely in money. */
+export function tenderFacts(policy: Policy, receipt: Receipt, payable: number): { moneyTenderTotal: number; tenderTotals: Record<string, number> } {
+  if (!receipt.tenders || receipt.tenders.length === 0) return { moneyTenderTotal: payable, tenderTotals: { cash: payable } };
+  const money: readonly TenderType[] = policy.settings.moneyTenders;
+  const totals: Record<string, number> = {};
+  let moneyTotal = 0;
+  for (const tender of receipt.tenders) {
+    totals[tender.type] = (totals[tender.type] ?? 0) + tender.amount;
+    if (money.includes(tender.type)) moneyTotal += tender.amount;
+  }
+  return { moneyTenderTotal: moneyTotal, tenderTotals: totals };
+}
+
+/** The member's qualifying spend in the cycle that holds `on`, before this receipt: zero once a new cycle has begun. */
+export function cycleSpendBefore(policy: Policy, member: MemberSnapshot, on: string): { start: string; end: string; spend: number } {
+  const cycle = cycleOn(member.issuedOn, on, policy.settings.cycle.firstCycleExtraYears);
+  return { ...cycle, spend: cycle.start === member.cycleStart ? member.cycleSpend : 0 };
+}
