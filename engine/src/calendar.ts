@@ -19,8 +19,13 @@ export interface LocalDay {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 // Offsets change at most a few times a year and only on quarter hours, so one look-up per
 // (zone, quarter hour) keeps the hot path off Intl while staying exact.
-const offsetCache = new Map<string, number>();
+const offsetCaches = new Map<string, Map<number, number>>();
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CACHE_LIMIT = 50_000;
+// Most calls ask about the zone the previous call asked about: skip the zone look-up then.
+let lastZone = "";
+let lastOffsets: Map<number, number> = new Map();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
@@ -31,34 +36,112 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+function offsetsOf(timeZone: string): Map<number, number> {
+  if (timeZone === lastZone) return lastOffsets;
+  let offsets = offsetCaches.get(timeZone);
+  if (!offsets) {
+    offsets = new Map();
+    offsetCaches.set(timeZone, offsets);
+  }
+  lastZone = timeZone;
+  lastOffsets = offsets;
+  return offsets;
+}
+
 /** The zone's offset from UTC in milliseconds at `epochMs`. */
 export function zoneOffsetMs(timeZone: string, epochMs: number): number {
   const bucket = Math.floor(epochMs / QUARTER_HOUR_MS);
-  const key = timeZone + "|" + bucket;
-  const cached = offsetCache.get(key);
+  const offsets = offsetsOf(timeZone);
+  const cached = offsets.get(bucket);
   if (cached !== undefined) return cached;
   const probe = bucket * QUARTER_HOUR_MS;
   const parts: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(probe))) parts[part.type] = part.value;
   const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   const offset = asUtc - probe;
-  if (offsetCache.size > 50_000) offsetCache.clear();
-  offsetCache.set(key, offset);
+  if (offsets.size > CACHE_LIMIT) offsets.clear();
+  offsets.set(bucket, offset);
   return offset;
 }
 
+// Local days by day number (days since 1970-01-01 in local time): formatting the date is the
+// costly part of a local day, and receipts cluster on few days.
+const dayCache = new Map<number, LocalDay>();
+
 /** The store-local day of an instant. */
 export function localDayOf(epochMs: number, timeZone: string): LocalDay {
-  const local = new Date(epochMs + zoneOffsetMs(timeZone, epochMs));
-  const year = local.getUTCFullYear();
-  const month = local.getUTCMonth() + 1;
-  const dayOfMonth = local.getUTCDate();
-  const weekday = local.getUTCDay();
-  return { date: formatDate(year, month, dayOfMonth), year, month, dayOfMonth, dayOfWeek: weekday === 0 ? 7 : weekday };
+  const localMs = epochMs + zoneOffsetMs(timeZone, epochMs);
+  const dayNumber = Math.floor(localMs / DAY_MS);
+  let day = dayCache.get(dayNumber);
+  if (day === undefined) {
+    const local = new Date(localMs);
+    const year = local.getUTCFullYear();
+    const month = local.getUTCMonth() + 1;
+    const dayOfMonth = local.getUTCDate();
+    const weekday = local.getUTCDay();
+    day = { date: formatDate(year, month, dayOfMonth), year, month, dayOfMonth, dayOfWeek: weekday === 0 ? 7 : weekday };
+    if (dayCache.size > CACHE_LIMIT) dayCache.clear();
+    dayCache.set(dayNumber, day);
+  }
+  // A copy: callers own what they are given, the cache stays as computed.
+  return { date: day.date, year: day.year, month: day.month, dayOfMonth: day.dayOfMonth, dayOfWeek: day.dayOfWeek };
+}
+
+/** The value of the two ASCII digits of `s` at `i`, or -1 when they are not both digits. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Reads the POS contract's usual shape, `YYYY-MM-DDTHH:MM:SS[.f…](Z|±HH:MM)` with in-range fields,
+ * exactly as Date.parse would; NaN for anything else, which the caller hands to Date.parse.
+ */
+function parseUsualInstant(iso: string): number {
+  const n = iso.length;
+  if (n < 20 || iso.charCodeAt(4) !== 45 || iso.charCodeAt(7) !== 45 || iso.charCodeAt(10) !== 84 || iso.charCodeAt(13) !== 58 || iso.charCodeAt(16) !== 58) return Number.NaN;
+  const hi = twoDigits(iso, 0);
+  const lo = twoDigits(iso, 2);
+  const month = twoDigits(iso, 5);
+  const day = twoDigits(iso, 8);
+  const hour = twoDigits(iso, 11);
+  const minute = twoDigits(iso, 14);
+  const second = twoDigits(iso, 17);
+  // Years below 100 would be read as 19xx by Date.UTC; leave them to Date.parse.
+  if (hi < 1 || lo < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
+  let i = 19;
+  let ms = 0;
+  if (iso.charCodeAt(i) === 46) {
+    // Date.parse keeps the first three fraction digits and drops the rest.
+    let digits = 0;
+    let scale = 100;
+    for (i++; i < n; i++, digits++) {
+      const d = iso.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      if (digits < 3) {
+        ms += d * scale;
+        scale /= 10;
+      }
+    }
+    if (digits === 0 || digits > 9) return Number.NaN;
+  }
+  let offsetMinutes = 0;
+  const zone = iso.charCodeAt(i);
+  if (zone === 90 && i + 1 === n) offsetMinutes = 0;
+  else if ((zone === 43 || zone === 45) && i + 6 === n && iso.charCodeAt(i + 3) === 58) {
+    const oh = twoDigits(iso, i + 1);
+    const om = twoDigits(iso, i + 4);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
+    offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
+  } else return Number.NaN;
+  return Date.UTC(hi * 100 + lo, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
 }
 
 /** Parses an ISO-8601 instant with an offset into epoch milliseconds. */
 export function parseInstant(iso: string): number {
+  const usual = parseUsualInstant(iso);
+  if (!Number.isNaN(usual)) return usual;
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${iso}`);
   return ms;

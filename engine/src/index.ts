@@ -16,3 +16,5 @@ export { createReferencePolicy, type ReferencePolicy } from "./evaluate/referenc
 export { parkingHoursFor, type ParkingFormula } from "./effects/parking";
 export { pointsFor } from "./effects/points";
 export type { EnrolmentInput } from "./effects/enrolment";
+export { checkReturn, decideReturn, type ReturnInput, type ReturnDecision, type ReturnedLine, type ReturnRefusal } from "./effects/returns";
+export { memberBenefits } from "./effects/benefits";

@@ -28,8 +28,10 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
   const { policy } = plan;
   const { receipt, member } = input;
   const { day, facts: receiptFacts } = saleFacts(policy, input);
-  const perLine = lineFacts(receipt.lines);
-  const lineContexts: FactContext[] = perLine.map((line) => ({ line, receipt: receiptFacts }));
+  const receiptLines = receipt.lines;
+  const perLine = lineFacts(receiptLines);
+  const lineContexts: FactContext[] = new Array(perLine.length);
+  for (let li = 0; li < perLine.length; li++) lineContexts[li] = { line: perLine[li]!, receipt: receiptFacts };
   const lineRules = plan.scopes.line;
   const lineFired: EvaluationAnswer = lineRules.length > 0 ? yield { rules: lineRules, contexts: lineContexts } : lineContexts.map(() => []);
 
@@ -38,22 +40,25 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
   let grossTotal = 0;
   let discountTotal = 0;
   let qualifyingPayable = 0;
-  receipt.lines.forEach((line, li) => {
+  // Notes are rare (only when two discounts meet on a line): the map is made when the first is written.
+  let notes: Map<number, string> | null = null;
+  for (let li = 0; li < receiptLines.length; li++) {
+    const line = receiptLines[li]!;
     const fired = lineFired[li]!;
-    const gross = (perLine[li]!.lineGross as number);
+    const gross = perLine[li]!.lineGross as number;
     let best = -1;
     let bestPercent = 0;
     let qualifyingRule: string | null = null;
-    const notes = new Map<number, string>();
+    notes?.clear();
     for (let r = 0; r < lineRules.length; r++) {
       if (!fired[r]) continue;
       const effect = lineRules[r]!.effect;
       if (effect.type === "line-discount") {
         if (best < 0 || effect.params.percent > bestPercent) {
-          if (best >= 0) notes.set(best, `a larger discount (${effect.params.percent} %) applies`);
+          if (best >= 0) (notes ??= new Map()).set(best, `a larger discount (${effect.params.percent} %) applies`);
           best = r;
           bestPercent = effect.params.percent;
-        } else notes.set(r, `a larger discount (${bestPercent} %) applies`);
+        } else (notes ??= new Map()).set(r, `a larger discount (${bestPercent} %) applies`);
       } else if (effect.type === "qualifying-line") qualifyingRule ??= lineRules[r]!.id;
     }
     const discount = best >= 0 ? percentOf(gross, bestPercent) : 0;
@@ -67,13 +72,14 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
     grossTotal += gross;
     discountTotal += discount;
     lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
+    const ctx = lineContexts[li]!;
     for (let r = 0; r < lineRules.length; r++) {
-      const entry = traceEntry(lineRules[r]!, lineContexts[li]!, fired[r]!, line.lineId);
-      const note = notes.get(r);
+      const entry = traceEntry(lineRules[r]!, ctx, fired[r]!, line.lineId);
+      const note = notes?.get(r);
       if (note) entry.note = note;
       trace.push(entry);
     }
-  });
+  }
 
   const payableTotal = grossTotal - discountTotal;
   const tenders = tenderFacts(policy, receipt, payableTotal);
@@ -102,7 +108,7 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
   const currentRank = member ? (plan.tierRank.get(member.tier) ?? -1) : -1;
   let upgradeRank = currentRank;
   const benefits: string[] = [];
-  const notes = new Map<number, string>();
+  notes = null;
   const cycleAfter = receiptFacts.cycleQualifyingSpendAfter as number;
   for (let r = 0; r < receiptRules.length; r++) {
     if (!receiptFired[r]) continue;
@@ -110,10 +116,10 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
     switch (effect.type) {
       case "points-rate":
         if (rateRule < 0 || effect.params.perYuan > rate) {
-          if (rateRule >= 0) notes.set(rateRule, `a higher rate (${effect.params.perYuan}) applies`);
+          if (rateRule >= 0) (notes ??= new Map()).set(rateRule, `a higher rate (${effect.params.perYuan}) applies`);
           rateRule = r;
           rate = effect.params.perYuan;
-        } else notes.set(r, `a higher rate (${rate}) applies`);
+        } else (notes ??= new Map()).set(r, `a higher rate (${rate}) applies`);
         break;
       case "points-multiplier":
         factors.push(effect.params.factor);
@@ -122,18 +128,18 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
       case "parking-hours": {
         const hours = parkingHoursFor(effect.params, receiptFacts.dayPayableTotal as number);
         if (parkingRule < 0 || hours > parkingHours) {
-          if (parkingRule >= 0) notes.set(parkingRule, `another formula gives more hours (${hours})`);
+          if (parkingRule >= 0) (notes ??= new Map()).set(parkingRule, `another formula gives more hours (${hours})`);
           parkingRule = r;
           parkingHours = hours;
-        } else notes.set(r, `another formula gives more hours (${parkingHours})`);
+        } else (notes ??= new Map()).set(r, `another formula gives more hours (${parkingHours})`);
         break;
       }
       case "tier-upgrade": {
         const rank = plan.tierRank.get(effect.params.to) ?? -1;
-        if (cycleAfter < effect.params.minCycleSpend) notes.set(r, `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`);
-        else if (rank <= upgradeRank) notes.set(r, `the member is already at or above ${effect.params.to}`);
+        if (cycleAfter < effect.params.minCycleSpend) (notes ??= new Map()).set(r, `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`);
+        else if (rank <= upgradeRank) (notes ??= new Map()).set(r, `the member is already at or above ${effect.params.to}`);
         else {
-          if (upgradeRule >= 0) notes.set(upgradeRule, `a higher tier (${effect.params.to}) is reached`);
+          if (upgradeRule >= 0) (notes ??= new Map()).set(upgradeRule, `a higher tier (${effect.params.to}) is reached`);
           upgradeRule = r;
           upgradeRank = rank;
         }
@@ -143,12 +149,12 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
         for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
         break;
       default:
-        notes.set(r, `a ${effect.type} effect does nothing at receipt scope`);
+        (notes ??= new Map()).set(r, `a ${effect.type} effect does nothing at receipt scope`);
     }
   }
   for (let r = 0; r < receiptRules.length; r++) {
     const entry = traceEntry(receiptRules[r]!, receiptContext, receiptFired[r]!);
-    const note = notes.get(r);
+    const note = notes?.get(r);
     if (note) entry.note = note;
     trace.push(entry);
   }

@@ -29,8 +29,56 @@ function compileGetter(fact: string, path: string | undefined): (ctx: FactContex
   return fromLine ? (ctx) => resolveFactPath(ctx.line?.[fact], steps) : (ctx) => resolveFactPath(ctx.receipt[fact], steps);
 }
 
+type Test = (ctx: FactContext) => boolean;
+
+/**
+ * The leaves policies are mostly made of (a fact without a path against a literal with equal,
+ * notEqual, in or notIn) as single closures: the same answers as the operator table, which for
+ * these operators cannot throw, without its layers of calls.
+ */
+function compileCommonLeaf(fact: string, operator: string, value: unknown): Test | undefined {
+  const fromLine = isLineFact(fact);
+  switch (operator) {
+    case "equal":
+      return fromLine ? (ctx) => ctx.line?.[fact] === value : (ctx) => ctx.receipt[fact] === value;
+    case "notEqual":
+      return fromLine ? (ctx) => ctx.line?.[fact] !== value : (ctx) => ctx.receipt[fact] !== value;
+    case "in":
+    case "notIn": {
+      if (!Array.isArray(value)) return undefined;
+      const list: readonly unknown[] = value;
+      if (operator === "in") return fromLine ? (ctx) => list.indexOf(ctx.line?.[fact]) > -1 : (ctx) => list.indexOf(ctx.receipt[fact]) > -1;
+      return fromLine ? (ctx) => list.indexOf(ctx.line?.[fact]) === -1 : (ctx) => list.indexOf(ctx.receipt[fact]) === -1;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Named conditions a rule may reference with `{ "condition": name }`. */
 export type NamedConditions = Readonly<Record<string, Condition>>;
+
+function allOf(tests: readonly Test[]): Test {
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0]!;
+  if (tests.length === 2) {
+    const [a, b] = tests as [Test, Test];
+    return (ctx) => a(ctx) && b(ctx);
+  }
+  return (ctx) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(ctx)) return false;
+    return true;
+  };
+}
+
+function anyOf(tests: readonly Test[]): Test {
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0]!;
+  return (ctx) => {
+    for (let i = 0; i < tests.length; i++) if (tests[i]!(ctx)) return true;
+    return false;
+  };
+}
 
 /**
  * Compiles a condition tree into plain functions with json-rules-engine's meaning:
@@ -41,30 +89,29 @@ export function compileCondition(condition: Condition, named: NamedConditions, p
     const isAll = "all" in condition;
     const children = (isAll ? condition.all : condition.any).map((child, i) => compileCondition(child, named, `${pointer}/${isAll ? "all" : "any"}/${i}`, expanding));
     const tests = children.map((c) => c.test);
-    const test = isAll
-      ? (ctx: FactContext) => {
-          for (let i = 0; i < tests.length; i++) if (!tests[i]!(ctx)) return false;
-          return true;
-        }
-      : (ctx: FactContext) => {
-          if (tests.length === 0) return true;
-          for (let i = 0; i < tests.length; i++) if (tests[i]!(ctx)) return true;
-          return false;
-        };
+    const explains = children.map((c) => c.explain);
+    const test = isAll ? allOf(tests) : anyOf(tests);
     return {
       test,
-      explain: (ctx, failed) => {
-        if (test(ctx)) return;
-        for (const child of children) child.explain(ctx, failed);
-      },
+      explain: isAll
+        ? // A node that holds lists nothing, so a true `all` (whose children all hold) needs no test of its own.
+          (ctx, failed) => {
+            for (let i = 0; i < explains.length; i++) explains[i]!(ctx, failed);
+          }
+        : (ctx, failed) => {
+            if (test(ctx)) return;
+            for (let i = 0; i < explains.length; i++) explains[i]!(ctx, failed);
+          },
     };
   }
   if ("not" in condition) {
     const inner = compileCondition(condition.not, named, `${pointer}/not`, expanding);
+    const innerTest = inner.test;
+    const failedPointer = `${pointer}/not`;
     return {
-      test: (ctx) => !inner.test(ctx),
+      test: (ctx) => !innerTest(ctx),
       explain: (ctx, failed) => {
-        if (inner.test(ctx)) failed.push(`${pointer}/not`);
+        if (innerTest(ctx)) failed.push(failedPointer);
       },
     };
   }
@@ -76,16 +123,18 @@ export function compileCondition(condition: Condition, named: NamedConditions, p
   }
   const op = resolveOperator(condition.operator);
   if (!op) throw new Error(`unknown operator "${condition.operator}"`);
-  const lhs = compileGetter(condition.fact, condition.path);
   const value = condition.value;
-  const test: (ctx: FactContext) => boolean =
-    value !== null && typeof value === "object" && !Array.isArray(value)
-      ? ((rhs) => (ctx: FactContext) => op(lhs(ctx), rhs(ctx)))(compileGetter(value.fact, value.path))
-      : (ctx) => op(lhs(ctx), value);
+  const isFactRef = value !== null && typeof value === "object" && !Array.isArray(value);
+  let test: Test | undefined = condition.path === undefined && !isFactRef ? compileCommonLeaf(condition.fact, condition.operator, value) : undefined;
+  if (test === undefined) {
+    const lhs = compileGetter(condition.fact, condition.path);
+    test = isFactRef ? ((rhs) => (ctx: FactContext) => op(lhs(ctx), rhs(ctx)))(compileGetter(value.fact, value.path)) : (ctx) => op(lhs(ctx), value);
+  }
+  const leafTest = test;
   return {
-    test,
+    test: leafTest,
     explain: (ctx, failed) => {
-      if (!test(ctx)) failed.push(pointer);
+      if (!leafTest(ctx)) failed.push(pointer);
     },
   };
 }

@@ -1,0 +1,67 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { authenticate, type AppEnv } from "./auth";
+import { ApiError, renderError } from "./errors";
+import { newId } from "./ids";
+import { apiKeysRoutes } from "./routes/api-keys/index";
+import { decisionsRoutes } from "./routes/decisions/index";
+import { lifecycleRoutes } from "./routes/lifecycle/index";
+import { membersRoutes } from "./routes/members/index";
+import { transactionsRoutes } from "./routes/transactions/index";
+import type { Services } from "./services";
+
+/** A structured log line; callers never put keys or request bodies in it. */
+export type Logger = (line: Record<string, unknown>) => void;
+
+/** What the app needs besides its services. */
+export interface AppOptions {
+  bodyLimit?: number;
+  logger?: Logger;
+}
+
+/** Builds the HTTP app: request id, request log, auth on /v1, one error handler, one sub-app per resource. */
+export function createApp(services: Services, options: AppOptions = {}) {
+  const log: Logger = options.logger ?? (() => {});
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", async (c, next) => {
+    const requestId = newId("req");
+    c.set("requestId", requestId);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    log({ level: "info", requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.var.principal?.keyId });
+  });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: options.bodyLimit ?? 1_000_000,
+      onError: () => {
+        throw new ApiError("payload_too_large", `request bodies are limited to ${options.bodyLimit ?? 1_000_000} bytes`);
+      },
+    }),
+  );
+  app.use("/v1/*", authenticate(services.keys));
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  const routes = app
+    .route("/v1/api-keys", apiKeysRoutes(services))
+    .route("/v1/decisions", decisionsRoutes(services))
+    .route("/v1/transactions", transactionsRoutes(services))
+    .route("/v1/members", membersRoutes(services))
+    .route("/v1/lifecycle", lifecycleRoutes(services));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key created with POST /v1/api-keys" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Membership policy service", version: "1.0.0", description: "POS decisions, receipts, enrolment and the member ledger; policies and their versions." },
+    security: [{ apiKey: [] }],
+  });
+  app.notFound(() => {
+    throw new ApiError("not_found", "no such route");
+  });
+  app.onError((error, c) => renderError(error, c, log));
+  return routes;
+}
+
+/** The app's type, for the editor's typed client. */
+export type AppType = ReturnType<typeof createApp>;

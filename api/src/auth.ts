@@ -1,0 +1,96 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import { createMiddleware } from "hono/factory";
+import type { Db } from "./db/client";
+import { apiKeys } from "./db/schema";
+import { ApiError } from "./errors";
+import { newId, sha256 } from "./ids";
+
+/** The roles a key may have. */
+export const roles = ["pos", "marketer", "approver", "auditor", "admin"] as const;
+export type Role = (typeof roles)[number];
+
+/** Who is calling: the key's id, name and role (never the key itself). */
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+/** Hono's environment for this app: what middleware puts on the context. */
+export interface AppEnv {
+  Variables: { principal: Principal; requestId: string };
+}
+
+/**
+ * API keys: random 32-byte secrets shown once and stored as SHA-256 hashes. A fast hash is
+ * enough because the keys are random, not chosen by people; it keeps every request cheap.
+ */
+export class KeyStore {
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly cacheMs = 30_000,
+  ) {}
+
+  /** Creates a key; the returned `key` is the only time it is ever visible. */
+  async create(role: Role, name: string): Promise<{ id: string; role: Role; name: string; key: string }> {
+    const key = `mps_${randomBytes(32).toString("base64url")}`;
+    const id = newId("k");
+    await this.db.insert(apiKeys).values({ id, role, name, keyHash: sha256(key) });
+    return { id, role, name, key };
+  }
+
+  /** Makes sure an admin key with exactly this value exists (idempotent). */
+  async ensureBootstrapAdmin(key: string): Promise<void> {
+    await this.db.insert(apiKeys).values({ id: "k_bootstrap_admin", role: "admin", name: "bootstrap admin", keyHash: sha256(key) }).onConflictDoUpdate({ target: apiKeys.id, set: { keyHash: sha256(key), role: "admin", revokedAt: null } });
+    this.cache.clear();
+  }
+
+  /** Revokes a key; this process forgets it at once. */
+  async revoke(id: string): Promise<boolean> {
+    const rows = await this.db.update(apiKeys).set({ revokedAt: new Date().toISOString() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+    this.cache.clear();
+    return rows.length > 0;
+  }
+
+  /** Lists keys without their hashes. */
+  async list(): Promise<{ id: string; name: string; role: string; createdAt: string; revokedAt: string | null }[]> {
+    return this.db.select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(apiKeys.createdAt);
+  }
+
+  /** The principal of a presented key, or null when it is unknown or revoked. */
+  async authenticate(key: string, now = Date.now()): Promise<Principal | null> {
+    const hash = sha256(key);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > now) return cached.principal;
+    const [row] = await this.db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt))).limit(1);
+    const principal = row ? { keyId: row.id, name: row.name, role: row.role as Role } : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, until: now + this.cacheMs });
+    return principal;
+  }
+}
+
+/** Requires `Authorization: Bearer <key>` with a known key; 401 otherwise. */
+export function authenticate(keys: KeyStore) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new ApiError("unauthorized", "send Authorization: Bearer <key>");
+    const principal = await keys.authenticate(match[1]!);
+    if (!principal) throw new ApiError("unauthorized", "unknown or revoked API key");
+    c.set("principal", principal);
+    await next();
+  });
+}
+
+/** Allows the route to the given roles only; 403 for any other. */
+export function requireRole(...allowed: Role[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const { role } = c.get("principal");
+    if (!allowed.includes(role)) throw new ApiError("forbidden", `role "${role}" may not call this; allowed: ${allowed.join(", ")}`);
+    await next();
+  });
+}

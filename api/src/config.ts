@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+/** The service's configuration, read from the environment once at start-up. */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  POLICIES_DIR: z.string().min(1).default("./policies"),
+  BOOTSTRAP_ADMIN_KEY: z.string().min(16, "use at least 16 characters").optional(),
+  /** The program that anonymous receipts are decided under (a member's own program otherwise). */
+  DEFAULT_PROGRAM: z.string().min(1).default("beiguo"),
+  /** Largest request body accepted, in bytes. */
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(1_000_000),
+  LOG_LEVEL: z.enum(["silent", "error", "info"]).default("info"),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses the environment, naming every bad variable at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

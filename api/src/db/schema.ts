@@ -1,0 +1,150 @@
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const money = (name: string) => bigint(name, { mode: "number" });
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`);
+
+/** API keys, stored only as a SHA-256 hash of the key shown once at creation. */
+export const apiKeys = pgTable("api_keys", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  role: text("role").notNull(),
+  keyHash: text("key_hash").notNull().unique(),
+  createdAt: createdAt(),
+  revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "string" }),
+});
+
+/** Every version of every program's policy; published versions are immutable and carry a content hash. */
+export const policyVersions = pgTable(
+  "policy_versions",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    version: integer("version").notNull(),
+    status: text("status").notNull(),
+    document: jsonb("document").notNull(),
+    contentHash: text("content_hash").notNull(),
+    effectiveFrom: timestamp("effective_from", { withTimezone: true, mode: "string" }),
+    effectiveTo: timestamp("effective_to", { withTimezone: true, mode: "string" }),
+    createdBy: text("created_by").notNull(),
+    approvedBy: text("approved_by"),
+    publishedBy: text("published_by"),
+    createdAt: createdAt(),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "string" }),
+  },
+  (t) => [uniqueIndex("policy_versions_program_version").on(t.programId, t.version)],
+);
+
+/** Members and their balances; balances are a cache of the ledger, kept in the same transaction. */
+export const members = pgTable("members", {
+  id: text("id").primaryKey(),
+  programId: text("program_id").notNull(),
+  tier: text("tier").notNull(),
+  status: text("status").notNull().default("active"),
+  supreme: boolean("supreme").notNull().default(false),
+  issuedOn: text("issued_on").notNull(),
+  cycleStart: text("cycle_start").notNull(),
+  cycleSpend: money("cycle_spend").notNull().default(0),
+  pointsBalance: money("points_balance").notNull().default(0),
+  pointsDebt: money("points_debt").notNull().default(0),
+  parkingHours: integer("parking_hours").notNull().default(0),
+  profile: jsonb("profile").notNull(),
+  storeId: text("store_id").notNull(),
+  enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
+  lastQualifyingOn: text("last_qualifying_on"),
+  createdAt: createdAt(),
+});
+
+/** Committed receipts (sales and returns) with the decision that priced them. */
+export const receipts = pgTable(
+  "receipts",
+  {
+    receiptId: text("receipt_id").primaryKey(),
+    type: text("type").notNull(),
+    originalReceiptId: text("original_receipt_id"),
+    memberId: text("member_id"),
+    storeId: text("store_id").notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "string" }).notNull(),
+    localDate: text("local_date").notNull(),
+    body: jsonb("body").notNull(),
+    bodyHash: text("body_hash").notNull(),
+    decisionId: text("decision_id").notNull(),
+    policyId: text("policy_id").notNull(),
+    policyVersion: integer("policy_version").notNull(),
+    payable: money("payable").notNull(),
+    qualifyingSpend: money("qualifying_spend").notNull(),
+    pointsEarned: money("points_earned").notNull(),
+    cycleStart: text("cycle_start"),
+    claimedBy: text("claimed_by"),
+    claimDecisionId: text("claim_decision_id"),
+    evidenceFor: text("evidence_for"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("receipts_member_day").on(t.memberId, t.storeId, t.localDate), index("receipts_original").on(t.originalReceiptId)],
+);
+
+/** The decision log: every quote, commit, return, claim and enrolment, with its input and result. */
+export const decisions = pgTable(
+  "decisions",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    policyId: text("policy_id").notNull(),
+    policyVersion: integer("policy_version").notNull(),
+    receiptId: text("receipt_id"),
+    memberId: text("member_id"),
+    keyId: text("key_id"),
+    input: jsonb("input").notNull(),
+    result: jsonb("result").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("decisions_receipt").on(t.receiptId), index("decisions_member").on(t.memberId)],
+);
+
+/** The append-only member ledger: points, qualifying spend and parking hours, each naming its cause. */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    memberId: text("member_id").notNull(),
+    kind: text("kind").notNull(),
+    points: money("points").notNull().default(0),
+    debt: money("debt").notNull().default(0),
+    spend: money("spend").notNull().default(0),
+    parkingHours: integer("parking_hours").notNull().default(0),
+    cycleStart: text("cycle_start"),
+    lotId: bigint("lot_id", { mode: "number" }),
+    decisionId: text("decision_id"),
+    receiptId: text("receipt_id"),
+    policyId: text("policy_id").notNull(),
+    policyVersion: integer("policy_version").notNull(),
+    rule: text("rule"),
+    at: timestamp("at", { withTimezone: true, mode: "string" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("ledger_member").on(t.memberId, t.id)],
+);
+
+/** Points lots: what was earned when, what remains and when it expires; spent oldest first. */
+export const pointLots = pgTable(
+  "point_lots",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    memberId: text("member_id").notNull(),
+    earnedOn: text("earned_on").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "string" }).notNull(),
+    points: money("points").notNull(),
+    remaining: money("remaining").notNull(),
+    receiptId: text("receipt_id"),
+    decisionId: text("decision_id"),
+  },
+  (t) => [index("point_lots_member").on(t.memberId, t.expiresAt), index("point_lots_expiry").on(t.expiresAt)],
+);
+
+/** Lifecycle runs, one per `asOf`, with what they changed. */
+export const lifecycleRuns = pgTable("lifecycle_runs", {
+  asOf: timestamp("as_of", { withTimezone: true, mode: "string" }).primaryKey(),
+  result: jsonb("result").notNull(),
+  keyId: text("key_id"),
+  createdAt: createdAt(),
+});

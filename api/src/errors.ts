@@ -1,0 +1,88 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { z } from "zod";
+import { toPointer } from "../../engine/src/index";
+
+/** The closed set of problem codes the API answers with. */
+export const problemCodes = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unprocessable: 422,
+  unavailable: 503,
+  internal: 500,
+} as const;
+export type ProblemCode = keyof typeof problemCodes;
+
+/** One bad field: a JSON pointer into the request and what is wrong with it. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** The one error handlers throw; `onError` renders it as application/problem+json. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(detail);
+    this.status = problemCodes[code];
+  }
+}
+
+/** A 400 naming every bad field of a zod validation failure. */
+export function validationError(error: z.ZodError, prefix = ""): ApiError {
+  const errors = error.issues.map((issue) => ({ path: prefix + toPointer(issue.path), message: issue.message }));
+  return new ApiError("invalid_request", `${errors.length} invalid field${errors.length === 1 ? "" : "s"}`, errors);
+}
+
+const TITLES: Record<ProblemCode, string> = {
+  invalid_request: "Invalid request",
+  unauthorized: "Missing or unknown API key",
+  forbidden: "Not allowed for this role",
+  not_found: "Not found",
+  conflict: "Conflict",
+  payload_too_large: "Request body too large",
+  unprocessable: "Refused by the program's rules",
+  unavailable: "Service unavailable",
+  internal: "Internal error",
+};
+
+/** Whether an error comes from the database being out of reach, so the client should retry later. */
+export function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECT_TIMEOUT", "CONNECTION_DESTROYED", "57P01", "57P03", "08006", "08001", "08003"].includes(code);
+}
+
+/** Renders any error as RFC 9457 problem details; only 5xx are logged, never with request secrets. */
+export function renderError(error: unknown, c: Context, log: (line: Record<string, unknown>) => void): Response {
+  let problem: ApiError;
+  if (error instanceof ApiError) problem = error;
+  else if (error instanceof HTTPException) {
+    const code: ProblemCode = error.status === 413 ? "payload_too_large" : error.status === 401 ? "unauthorized" : error.status < 500 ? "invalid_request" : "internal";
+    problem = new ApiError(code, error.message || TITLES[code]);
+  } else if (isUnavailable(error)) problem = new ApiError("unavailable", "the database is out of reach; retry shortly");
+  else problem = new ApiError("internal", "an unexpected error occurred");
+  const requestId = c.get("requestId" as never) as string | undefined;
+  if (problem.status >= 500) log({ level: "error", requestId, code: problem.code, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  const body = {
+    type: `urn:problem:${problem.code}`,
+    title: TITLES[problem.code],
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    requestId,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extra,
+  };
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (problem.status === 503) headers["retry-after"] = "1";
+  return new Response(JSON.stringify(body), { status: problem.status, headers });
+}

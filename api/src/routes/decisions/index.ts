@@ -1,0 +1,44 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { receiptSchema } from "../../../../engine/src/index";
+import { requireRole, type AppEnv } from "../../auth";
+import { decisions } from "../../db/schema";
+import { ApiError } from "../../errors";
+import { commonErrors, decisionSchema, notFound } from "../../schemas";
+import type { Services } from "../../services";
+import { validationHook } from "../validation";
+
+const quote = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Quote: the decision for a receipt, changing nothing",
+  middleware: [requireRole("pos", "marketer", "approver", "admin")] as const,
+  request: { body: { content: { "application/json": { schema: receiptSchema } }, required: true } },
+  responses: { 200: { description: "The decision", content: { "application/json": { schema: decisionSchema } } }, ...commonErrors, ...notFound },
+});
+
+const read = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "A logged decision: its input, policy version and result",
+  middleware: [requireRole("auditor", "admin")] as const,
+  request: { params: z.object({ id: z.string() }) },
+  responses: {
+    200: { description: "The logged decision", content: { "application/json": { schema: z.object({ id: z.string(), kind: z.string(), policy: z.object({ id: z.string(), version: z.number() }), receiptId: z.string().nullable(), memberId: z.string().nullable(), keyId: z.string().nullable(), input: z.unknown(), result: z.unknown(), createdAt: z.string() }) } } },
+    ...commonErrors,
+    ...notFound,
+  },
+});
+
+/** Quotes and the decision log. */
+export function decisionsRoutes(services: Services) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(quote, async (c) => c.json(await services.sales.quote(c.req.valid("json"), c.get("principal")), 200))
+    .openapi(read, async (c) => {
+      await services.log.flush();
+      const [row] = await services.db.select().from(decisions).where(eq(decisions.id, c.req.valid("param").id)).limit(1);
+      if (!row) throw new ApiError("not_found", `no decision "${c.req.valid("param").id}"`);
+      return c.json({ id: row.id, kind: row.kind, policy: { id: row.policyId, version: row.policyVersion }, receiptId: row.receiptId, memberId: row.memberId, keyId: row.keyId, input: row.input, result: row.result, createdAt: row.createdAt }, 200);
+    });
+}

@@ -1,0 +1,43 @@
+import { KeyStore } from "../auth";
+import type { Db } from "../db/client";
+import { DecisionLog } from "./decision-log";
+import { LifecycleService } from "./lifecycle";
+import { MembersService } from "./members";
+import { PolicyRegistry } from "./policies";
+import { SalesService } from "./sales";
+
+/** Everything the routes use, built once from the database and the settings. */
+export interface Services {
+  db: Db;
+  keys: KeyStore;
+  registry: PolicyRegistry;
+  log: DecisionLog;
+  sales: SalesService;
+  members: MembersService;
+  lifecycle: LifecycleService;
+  now: () => Date;
+}
+
+/** Options of the services: the default program, the clock and where errors are reported. */
+export interface ServiceOptions {
+  defaultProgram: string;
+  now?: () => Date;
+  onError?: (error: unknown) => void;
+}
+
+/** Builds the services; call `registry.reload()` once policies are seeded. */
+export function createServices(db: Db, options: ServiceOptions): Services {
+  const now = options.now ?? (() => new Date());
+  const registry = new PolicyRegistry(db);
+  const log = new DecisionLog(db, options.onError ?? (() => {}));
+  return {
+    db,
+    keys: new KeyStore(db),
+    registry,
+    log,
+    sales: new SalesService({ db, registry, log, defaultProgram: options.defaultProgram }),
+    members: new MembersService({ db, registry, log, now }),
+    lifecycle: new LifecycleService({ db, registry }),
+    now,
+  };
+}

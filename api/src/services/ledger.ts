@@ -1,0 +1,178 @@
+import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
+import { endOfLocalDate, pointsValidThrough, type MemberSnapshot, type Policy } from "../../../engine/src/index";
+import type { Tx } from "../db/client";
+import { ledgerEntries, members, pointLots, receipts } from "../db/schema";
+import { ApiError } from "../errors";
+
+/** A member row as stored. */
+export type MemberRow = typeof members.$inferSelect;
+
+/** The ledger entry kinds; every change of a balance is one of these. */
+export type EntryKind =
+  | "points_earned"
+  | "points_reversed"
+  | "points_expired"
+  | "points_forfeited"
+  | "points_bonus"
+  | "points_redeemed"
+  | "points_debt"
+  | "debt_repaid"
+  | "spend"
+  | "spend_reversed"
+  | "parking_gift";
+
+/** What caused a ledger entry: the decision, receipt, policy version and rule. */
+export interface Cause {
+  decisionId: string | null;
+  receiptId: string | null;
+  policyId: string;
+  policyVersion: number;
+  rule?: string | null;
+  at: string;
+}
+
+/** The engine's view of a stored member. */
+export function snapshotOf(row: MemberRow): MemberSnapshot {
+  const profile = row.profile as { student?: boolean; studentOfficer?: boolean };
+  return {
+    id: row.id,
+    tier: row.tier,
+    status: row.status as MemberSnapshot["status"],
+    supreme: row.supreme,
+    issuedOn: row.issuedOn,
+    cycleStart: row.cycleStart,
+    cycleSpend: row.cycleSpend,
+    profile: { student: profile.student ?? false, studentOfficer: profile.studentOfficer ?? false },
+  };
+}
+
+/** Reads a member and locks its row until the transaction ends, so concurrent commits queue up. */
+export async function lockMember(tx: Tx, id: string): Promise<MemberRow> {
+  const [row] = await tx.select().from(members).where(eq(members.id, id)).for("update");
+  if (!row) throw new ApiError("not_found", `no member "${id}"`);
+  return row;
+}
+
+/** The member's payable total at a store on a local date, over the sales already committed or claimed. */
+export async function dayPayableBefore(tx: Tx, memberId: string, storeId: string, localDate: string): Promise<number> {
+  const [row] = await tx
+    .select({ total: sql<string>`coalesce(sum(${receipts.payable}), 0)` })
+    .from(receipts)
+    .where(and(eq(receipts.type, "sale"), eq(receipts.storeId, storeId), eq(receipts.localDate, localDate), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId))));
+  return Number(row?.total ?? 0);
+}
+
+/**
+ * Changes to one member's balances within a transaction: every change is a ledger entry, and the
+ * member row (the cache of those entries) is written once at the end.
+ */
+export class MemberLedger {
+  private readonly changes: Partial<MemberRow> = {};
+  readonly entries: (typeof ledgerEntries.$inferInsert)[] = [];
+
+  constructor(
+    private readonly tx: Tx,
+    readonly member: MemberRow,
+    private readonly policy: Policy,
+  ) {}
+
+  private get current(): MemberRow {
+    return { ...this.member, ...this.changes };
+  }
+
+  private entry(kind: EntryKind, cause: Cause, values: Partial<typeof ledgerEntries.$inferInsert>): void {
+    this.entries.push({ memberId: this.member.id, kind, decisionId: cause.decisionId, receiptId: cause.receiptId, policyId: cause.policyId, policyVersion: cause.policyVersion, rule: cause.rule ?? null, at: cause.at, ...values });
+  }
+
+  /** Earns points: debt is repaid first, the rest becomes a lot that expires per the policy. */
+  async earn(points: number, earnedOn: string, cause: Cause, kind: "points_earned" | "points_bonus" = "points_earned"): Promise<void> {
+    if (points <= 0) return;
+    const { pointsDebt, pointsBalance } = this.current;
+    this.entry(kind, cause, { points });
+    const repay = Math.min(points, pointsDebt);
+    if (repay > 0) this.entry("debt_repaid", cause, { points: -repay, debt: -repay });
+    const kept = points - repay;
+    if (kept > 0) {
+      const validThrough = pointsValidThrough(earnedOn, this.policy.settings.points.expireAfterYears);
+      await this.tx.insert(pointLots).values({ memberId: this.member.id, earnedOn, expiresAt: endOfLocalDate(validThrough, this.policy.settings.timezone), points: kept, remaining: kept, receiptId: cause.receiptId, decisionId: cause.decisionId });
+    }
+    this.changes.pointsBalance = pointsBalance + kept;
+    this.changes.pointsDebt = pointsDebt - repay;
+  }
+
+  /**
+   * Takes points back: from the lots of `preferReceiptId` first, then oldest first. What the
+   * balance cannot cover is recorded as a debt against future points; nothing goes negative.
+   */
+  async take(points: number, cause: Cause, kind: "points_reversed" | "points_redeemed" | "points_forfeited", preferReceiptId?: string | null): Promise<number> {
+    if (points <= 0) return 0;
+    const lots = await this.tx
+      .select()
+      .from(pointLots)
+      .where(and(eq(pointLots.memberId, this.member.id), gt(pointLots.remaining, 0)))
+      .orderBy(...(preferReceiptId ? [desc(sql`${pointLots.receiptId} is not distinct from ${preferReceiptId}`)] : []), asc(pointLots.expiresAt), asc(pointLots.id))
+      .for("update");
+    let left = points;
+    for (const lot of lots) {
+      if (left === 0) break;
+      const used = Math.min(left, lot.remaining);
+      await this.tx.update(pointLots).set({ remaining: lot.remaining - used }).where(eq(pointLots.id, lot.id));
+      this.entry(kind, cause, { points: -used, lotId: lot.id });
+      left -= used;
+    }
+    const taken = points - left;
+    this.changes.pointsBalance = this.current.pointsBalance - taken;
+    if (left > 0 && kind === "points_reversed") {
+      this.entry("points_debt", cause, { debt: left });
+      this.changes.pointsDebt = this.current.pointsDebt + left;
+    } else if (left > 0) throw new ApiError("unprocessable", `the balance is ${taken} points short of ${points}`);
+    return taken;
+  }
+
+  /** Expires one lot's remaining points. */
+  async expireLot(lot: typeof pointLots.$inferSelect, cause: Cause): Promise<void> {
+    if (lot.remaining <= 0) return;
+    await this.tx.update(pointLots).set({ remaining: 0 }).where(eq(pointLots.id, lot.id));
+    this.entry("points_expired", cause, { points: -lot.remaining, lotId: lot.id });
+    this.changes.pointsBalance = this.current.pointsBalance - lot.remaining;
+  }
+
+  /** Adds (or, negative, reverses) qualifying spend in a cycle; only the member's current cycle is cached. */
+  addSpend(amount: number, cycleStart: string, cause: Cause): void {
+    if (amount === 0) return;
+    this.entry(amount > 0 ? "spend" : "spend_reversed", cause, { spend: amount, cycleStart });
+    const current = this.current;
+    if (cycleStart === current.cycleStart) this.changes.cycleSpend = Math.max(0, current.cycleSpend + amount);
+    else if (amount > 0 && cycleStart > current.cycleStart) {
+      this.changes.cycleStart = cycleStart;
+      this.changes.cycleSpend = amount;
+    }
+  }
+
+  /** Rolls the cached cycle forward to `cycleStart` when a new cycle has begun. */
+  enterCycle(cycleStart: string): void {
+    if (cycleStart > this.current.cycleStart) {
+      this.changes.cycleStart = cycleStart;
+      this.changes.cycleSpend = 0;
+    }
+  }
+
+  /** Credits gift parking hours. */
+  giftParking(hours: number, cause: Cause): void {
+    if (hours <= 0) return;
+    this.entry("parking_gift", cause, { parkingHours: hours });
+    this.changes.parkingHours = this.current.parkingHours + hours;
+  }
+
+  /** Changes fields that are not balances (tier, status, last qualifying day). */
+  set(fields: Partial<Pick<MemberRow, "tier" | "status" | "supreme" | "lastQualifyingOn">>): void {
+    Object.assign(this.changes, fields);
+  }
+
+  /** Writes the entries and the member row. */
+  async flush(): Promise<MemberRow> {
+    if (this.entries.length > 0) await this.tx.insert(ledgerEntries).values(this.entries);
+    if (Object.keys(this.changes).length > 0) await this.tx.update(members).set(this.changes).where(eq(members.id, this.member.id));
+    return this.current;
+  }
+}

@@ -1,0 +1,122 @@
+import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { cycleOn, localDayOf, parseInstant, type Receipt } from "../../../engine/src/index";
+import type { Principal } from "../auth";
+import type { Db } from "../db/client";
+import { ledgerEntries, members, pointLots, receipts } from "../db/schema";
+import { ApiError } from "../errors";
+import { newId } from "../ids";
+import type { DecisionLog } from "./decision-log";
+import { memberBenefits } from "./benefits";
+import type { PolicyRegistry } from "./policies";
+
+/** An enrolment request of the POS contract. */
+export interface EnrolmentRequest {
+  storeId: string;
+  at: string;
+  program: string;
+  evidenceReceiptIds: string[];
+  profile: { name?: string | undefined; phone?: string | undefined; student: boolean; studentOfficer: boolean };
+}
+
+/** Enrolment, the member view and the member's ledger. */
+export class MembersService {
+  constructor(private readonly deps: { db: Db; registry: PolicyRegistry; log: DecisionLog; now: () => Date }) {}
+
+  /**
+   * Enrols a new member on the evidence of anonymous receipts of the same store-day, each usable
+   * once; refuses with the reason and the shortfall when no entry threshold is met.
+   */
+  async enrol(request: EnrolmentRequest, principal: Principal) {
+    const atMs = parseInstant(request.at);
+    const version = this.deps.registry.inForce(request.program, atMs);
+    const policy = version.compiled.policy;
+    const day = localDayOf(atMs, policy.settings.timezone);
+    return this.deps.db.transaction(async (tx) => {
+      const ids = [...new Set(request.evidenceReceiptIds)];
+      const rows = ids.length === 0 ? [] : await tx.select().from(receipts).where(inArray(receipts.receiptId, ids)).for("update");
+      const errors: { path: string; message: string }[] = [];
+      request.evidenceReceiptIds.forEach((id, i) => {
+        const row = rows.find((r) => r.receiptId === id);
+        const path = `/evidenceReceiptIds/${i}`;
+        if (!row) errors.push({ path, message: `no committed receipt "${id}"` });
+        else if (row.type !== "sale") errors.push({ path, message: "a return is not evidence" });
+        else if (row.memberId || row.claimedBy) errors.push({ path, message: "a receipt that earned points cannot be evidence" });
+        else if (row.evidenceFor) errors.push({ path, message: "this receipt was already used as evidence" });
+        else if (row.storeId !== request.storeId || row.localDate !== day.date) errors.push({ path, message: `evidence must be of the same store-day (${request.storeId}, ${day.date}), not ${row.storeId}, ${row.localDate}` });
+        else if (row.policyId !== policy.id) errors.push({ path, message: `the receipt was decided under program "${row.policyId}"` });
+      });
+      if (errors.length > 0) throw new ApiError("unprocessable", "the evidence cannot be used", errors);
+      const returned = ids.length === 0 ? [] : await tx.select({ q: receipts.qualifyingSpend }).from(receipts).where(inArray(receipts.originalReceiptId, ids));
+      const spend = rows.reduce((sum, r) => sum + r.qualifyingSpend, 0) + returned.reduce((sum, r) => sum + r.q, 0);
+      const decision = version.compiled.enrol({ at: request.at, storeId: request.storeId, evidenceQualifyingSpend: spend, evidenceReceiptCount: rows.length, profile: { student: request.profile.student, studentOfficer: request.profile.studentOfficer } });
+      const decisionId = newId("d");
+      if (!decision.accepted) {
+        // A refusal changes nothing, but it is a decision like any other: log it outside this transaction.
+        this.deps.log.enqueue({ id: decisionId, kind: "enrolment", policyId: policy.id, policyVersion: policy.version, memberId: null, keyId: principal.keyId, input: request, result: decision });
+        throw new ApiError("unprocessable", decision.reason, undefined, { reason: decision.reason, shortfall: decision.shortfall, tier: decision.lowestTier, evidenceQualifyingSpend: spend, decisionId });
+      }
+      const id = newId("m");
+      await tx.insert(members).values({ id, programId: policy.id, tier: decision.tier, issuedOn: day.date, cycleStart: day.date, cycleSpend: 0, profile: request.profile, storeId: request.storeId, enrolledAt: request.at });
+      if (ids.length > 0) await tx.update(receipts).set({ evidenceFor: id }).where(inArray(receipts.receiptId, ids));
+      await this.deps.log.write(tx, { id: decisionId, kind: "enrolment", policyId: policy.id, policyVersion: policy.version, memberId: id, keyId: principal.keyId, input: request, result: decision });
+      return { decisionId, member: await this.view(id, tx) , decision };
+    });
+  }
+
+  /** The member as the POS contract shows it, with its current cycle as of now. */
+  async view(id: string, db: Db | Parameters<Parameters<Db["transaction"]>[0]>[0] = this.deps.db) {
+    const [row] = await db.select().from(members).where(eq(members.id, id)).limit(1);
+    if (!row) throw new ApiError("not_found", `no member "${id}"`);
+    const now = this.deps.now();
+    const version = this.deps.registry.inForce(row.programId, now.getTime());
+    const policy = version.compiled.policy;
+    const today = localDayOf(now.getTime(), policy.settings.timezone).date;
+    const cycle = cycleOn(row.issuedOn, today < row.cycleStart ? row.cycleStart : today, policy.settings.cycle.firstCycleExtraYears);
+    const expiring = await db
+      .select({ expiresAt: pointLots.expiresAt, points: sql<string>`sum(${pointLots.remaining})` })
+      .from(pointLots)
+      .where(and(eq(pointLots.memberId, id), gt(pointLots.remaining, 0)))
+      .groupBy(pointLots.expiresAt)
+      .orderBy(asc(pointLots.expiresAt));
+    return {
+      id: row.id,
+      program: row.programId,
+      tier: row.tier,
+      status: row.status,
+      supreme: row.supreme,
+      issuedOn: row.issuedOn,
+      cycle: { start: cycle.start, end: cycle.end, qualifyingSpend: cycle.start === row.cycleStart ? row.cycleSpend : 0 },
+      points: { balance: row.pointsBalance, debt: row.pointsDebt, expiring: expiring.map((e) => ({ expiresAt: new Date(e.expiresAt).toISOString(), points: Number(e.points) })) },
+      parkingHours: row.parkingHours,
+      benefits: memberBenefits(version.compiled, row, now.toISOString()),
+    };
+  }
+
+  /** Every ledger entry of a member, oldest first, each naming what caused it. */
+  async ledger(id: string) {
+    const [row] = await this.deps.db.select({ id: members.id }).from(members).where(eq(members.id, id)).limit(1);
+    if (!row) throw new ApiError("not_found", `no member "${id}"`);
+    const entries = await this.deps.db.select().from(ledgerEntries).where(eq(ledgerEntries.memberId, id)).orderBy(asc(ledgerEntries.id));
+    return entries.map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      points: e.points,
+      debt: e.debt,
+      spend: e.spend,
+      parkingHours: e.parkingHours,
+      cycleStart: e.cycleStart,
+      lotId: e.lotId,
+      decisionId: e.decisionId,
+      receiptId: e.receiptId,
+      policy: { id: e.policyId, version: e.policyVersion },
+      rule: e.rule,
+      at: e.at,
+    }));
+  }
+
+  /** Receipts of a member (committed or claimed), for audit and tests. */
+  async receipts(id: string): Promise<Receipt[]> {
+    const rows = await this.deps.db.select({ body: receipts.body }).from(receipts).where(or(eq(receipts.memberId, id), eq(receipts.claimedBy, id)));
+    return rows.map((r) => r.body as Receipt);
+  }
+}

@@ -1,0 +1,133 @@
+import { and, asc, eq } from "drizzle-orm";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compilePolicy, parsePolicy, type CompiledPolicy, type Policy } from "../../../engine/src/index";
+import type { Db } from "../db/client";
+import { policyVersions } from "../db/schema";
+import { ApiError } from "../errors";
+import { canonicalJson, newId, sha256 } from "../ids";
+
+/** When shipped versions take effect if nothing else says so: before any receipt this service will see. */
+export const SHIPPED_EFFECTIVE_FROM = "2000-01-01T00:00:00.000Z";
+
+/** A published version as the registry keeps it in memory. */
+export interface PublishedVersion {
+  id: string;
+  programId: string;
+  version: number;
+  effectiveFrom: number;
+  effectiveTo: number | null;
+  compiled: CompiledPolicy;
+}
+
+/** The hash that identifies a policy's content: SHA-256 of its canonical JSON. */
+export function contentHash(document: unknown): string {
+  return sha256(canonicalJson(document));
+}
+
+/** Reads every `policies/<program>/v<N>.json`, failing on any diagnostic so a broken seed never starts. */
+export function readShippedPolicies(dir: string): Policy[] {
+  const policies: Policy[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    for (const file of readdirSync(join(dir, entry.name))) {
+      if (!/^v\d+\.json$/.test(file)) continue;
+      const result = parsePolicy(JSON.parse(readFileSync(join(dir, entry.name, file), "utf8")));
+      if (!result.ok) throw new Error(`${entry.name}/${file}: ${result.diagnostics.map((d) => `${d.path} ${d.message}`).join("; ")}`);
+      policies.push(result.value);
+    }
+  }
+  return policies.sort((a, b) => a.id.localeCompare(b.id) || a.version - b.version);
+}
+
+/** Inserts shipped versions that the database does not have yet, as published; returns how many were new. */
+export async function seedPolicies(db: Db, policies: readonly Policy[]): Promise<number> {
+  let added = 0;
+  for (const policy of policies) {
+    const rows = await db
+      .insert(policyVersions)
+      .values({
+        id: newId("pv"),
+        programId: policy.id,
+        version: policy.version,
+        status: "published",
+        document: policy,
+        contentHash: contentHash(policy),
+        effectiveFrom: SHIPPED_EFFECTIVE_FROM,
+        createdBy: "seed",
+        approvedBy: "seed",
+        publishedBy: "seed",
+        publishedAt: new Date().toISOString(),
+      })
+      .onConflictDoNothing()
+      .returning({ id: policyVersions.id });
+    added += rows.length;
+  }
+  return added;
+}
+
+/**
+ * The published versions of every program, compiled once and kept in memory: immutable, so a
+ * version is compiled at most once per process; the list is reloaded when a version is published.
+ */
+export class PolicyRegistry {
+  private byProgram = new Map<string, PublishedVersion[]>();
+  private byKey = new Map<string, PublishedVersion>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Loads (or reloads) every published version. */
+  async reload(): Promise<void> {
+    const rows = await this.db.select().from(policyVersions).where(eq(policyVersions.status, "published")).orderBy(asc(policyVersions.programId), asc(policyVersions.version));
+    const byProgram = new Map<string, PublishedVersion[]>();
+    const byKey = new Map<string, PublishedVersion>();
+    for (const row of rows) {
+      const key = `${row.programId}@${row.version}`;
+      const known = this.byKey.get(key);
+      const compiled = known?.compiled ?? compilePolicy(row.document as Policy);
+      const published: PublishedVersion = {
+        id: row.id,
+        programId: row.programId,
+        version: row.version,
+        effectiveFrom: Date.parse(row.effectiveFrom ?? SHIPPED_EFFECTIVE_FROM),
+        effectiveTo: row.effectiveTo ? Date.parse(row.effectiveTo) : null,
+        compiled,
+      };
+      byKey.set(key, published);
+      const list = byProgram.get(row.programId) ?? [];
+      list.push(published);
+      byProgram.set(row.programId, list);
+    }
+    this.byProgram = byProgram;
+    this.byKey = byKey;
+  }
+
+  /** The version of a program in force at an instant: the highest version whose window holds it. */
+  inForce(programId: string, atMs: number): PublishedVersion {
+    const versions = this.byProgram.get(programId);
+    if (!versions) throw new ApiError("not_found", `no published program "${programId}"`);
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const v = versions[i]!;
+      if (v.effectiveFrom <= atMs && (v.effectiveTo === null || atMs < v.effectiveTo)) return v;
+    }
+    throw new ApiError("unprocessable", `no version of program "${programId}" is in force at that time`);
+  }
+
+  /** A specific published version. */
+  version(programId: string, version: number): PublishedVersion {
+    const v = this.byKey.get(`${programId}@${version}`);
+    if (!v) throw new ApiError("not_found", `program "${programId}" has no published version ${version}`);
+    return v;
+  }
+
+  /** The programs that have a published version. */
+  programs(): string[] {
+    return [...this.byProgram.keys()];
+  }
+}
+
+/** Reads one stored version row. */
+export async function findVersion(db: Db, programId: string, version: number) {
+  const [row] = await db.select().from(policyVersions).where(and(eq(policyVersions.programId, programId), eq(policyVersions.version, version))).limit(1);
+  return row ?? null;
+}

@@ -1,0 +1,235 @@
+import { and, eq } from "drizzle-orm";
+import {
+  checkReturn,
+  cycleSpendBefore,
+  decideReturn,
+  localDayOf,
+  parseInstant,
+  type Decision,
+  type Receipt,
+} from "../../../engine/src/index";
+import type { Principal } from "../auth";
+import type { Db, Tx } from "../db/client";
+import { decisions, receipts } from "../db/schema";
+import { ApiError } from "../errors";
+import { canonicalJson, newId, sha256 } from "../ids";
+import type { DecisionLog } from "./decision-log";
+import { dayPayableBefore, lockMember, MemberLedger, snapshotOf, type Cause, type MemberRow } from "./ledger";
+import type { PolicyRegistry, PublishedVersion } from "./policies";
+
+/** A decision as the API answers it: the engine's decision with the id it is logged under. */
+export type ApiDecision = { decisionId: string } & Omit<Decision, "trace"> & { trace: Decision["trace"] };
+
+/** What the sales service needs. */
+export interface SalesDeps {
+  db: Db;
+  registry: PolicyRegistry;
+  log: DecisionLog;
+  defaultProgram: string;
+}
+
+type ReceiptRow = typeof receipts.$inferSelect;
+
+function bodyHashOf(receipt: Receipt): string {
+  return sha256(canonicalJson(receipt));
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === "23505") return true;
+  return false;
+}
+
+/** Quotes, commits (sales and returns) and claims: every change a receipt makes, in one transaction each. */
+export class SalesService {
+  constructor(private readonly deps: SalesDeps) {}
+
+  private async memberFor(tx: Tx, memberId: string | null | undefined, lock: boolean): Promise<MemberRow | null> {
+    if (!memberId) return null;
+    if (lock) return lockMember(tx, memberId);
+    const row = await tx.query.members.findFirst({ where: (m, { eq: equal }) => equal(m.id, memberId) });
+    if (!row) throw new ApiError("not_found", `no member "${memberId}"`);
+    return row;
+  }
+
+  private versionFor(member: MemberRow | null, atMs: number): PublishedVersion {
+    return this.deps.registry.inForce(member?.programId ?? this.deps.defaultProgram, atMs);
+  }
+
+  private async decideSale(tx: Tx, receipt: Receipt, member: MemberRow | null, pricesFixed = false) {
+    const atMs = parseInstant(receipt.at);
+    const version = this.versionFor(member, atMs);
+    const policy = version.compiled.policy;
+    const day = localDayOf(atMs, policy.settings.timezone);
+    if (member?.status === "cancelled") throw new ApiError("unprocessable", `member "${member.id}" is cancelled`);
+    const snapshot = member ? snapshotOf(member) : null;
+    const before = member ? await dayPayableBefore(tx, member.id, receipt.storeId, day.date) : 0;
+    const decision = version.compiled.decide({ receipt, member: snapshot, dayPayableBefore: before, pricesFixed });
+    const cycle = snapshot ? cycleSpendBefore(policy, snapshot, day.date) : null;
+    return { version, policy, day, decision, cycle };
+  }
+
+  /** Decides a receipt without changing anything; the decision is logged as a quote. */
+  async quote(receipt: Receipt, principal: Principal): Promise<ApiDecision> {
+    if (receipt.type === "return") throw new ApiError("invalid_request", "quotes are for sales; commit a return to see its reversal", [{ path: "/type", message: "must be \"sale\" for a quote" }]);
+    const member = await this.memberFor(this.deps.db, receipt.memberId, false);
+    const { decision } = await this.decideSale(this.deps.db, receipt, member);
+    const result: ApiDecision = { decisionId: newId("d"), ...decision };
+    this.deps.log.enqueue({ id: result.decisionId, kind: "quote", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId: receipt.receiptId ?? null, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
+    return result;
+  }
+
+  /** Commits a receipt once: the same body again answers the stored decision; another body with the same id is a conflict. */
+  async commit(receipt: Receipt, principal: Principal): Promise<{ created: boolean; decision: ApiDecision }> {
+    const receiptId = receipt.receiptId;
+    if (!receiptId) throw new ApiError("invalid_request", "a transaction needs its receiptId", [{ path: "/receiptId", message: "required for transactions" }]);
+    const bodyHash = bodyHashOf(receipt);
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const memberId = receipt.type === "return" ? await this.returnMemberId(tx, receipt) : receipt.memberId;
+        const member = await this.memberFor(tx, memberId, true);
+        const existing = await this.findReceipt(tx, receiptId);
+        if (existing) return { created: false, decision: await this.replay(tx, existing, bodyHash) };
+        const decision = receipt.type === "return" ? await this.commitReturn(tx, receipt, receiptId, bodyHash, member, principal) : await this.commitSale(tx, receipt, receiptId, bodyHash, member, principal);
+        return { created: true, decision };
+      });
+    } catch (error) {
+      // A concurrent commit of the same receiptId won the insert: answer as a replay.
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.findReceipt(this.deps.db, receiptId);
+      if (!existing) throw error;
+      return { created: false, decision: await this.replay(this.deps.db, existing, bodyHash) };
+    }
+  }
+
+  private async findReceipt(tx: Tx, receiptId: string): Promise<ReceiptRow | null> {
+    const [row] = await tx.select().from(receipts).where(eq(receipts.receiptId, receiptId)).limit(1);
+    return row ?? null;
+  }
+
+  private async storedDecision(tx: Tx, decisionId: string): Promise<ApiDecision> {
+    const [row] = await tx.select({ result: decisions.result }).from(decisions).where(eq(decisions.id, decisionId)).limit(1);
+    if (!row) throw new Error(`decision ${decisionId} is missing from the log`);
+    return row.result as ApiDecision;
+  }
+
+  private async replay(tx: Tx, existing: ReceiptRow, bodyHash: string): Promise<ApiDecision> {
+    if (existing.bodyHash !== bodyHash) throw new ApiError("conflict", `receipt "${existing.receiptId}" was already committed with a different body`);
+    return this.storedDecision(tx, existing.decisionId);
+  }
+
+  private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
+    const { decision, day, cycle, policy } = await this.decideSale(tx, receipt, member);
+    const result: ApiDecision = { decisionId: newId("d"), ...decision };
+    await tx.insert(receipts).values({
+      receiptId,
+      type: "sale",
+      memberId: member?.id ?? null,
+      storeId: receipt.storeId,
+      at: receipt.at,
+      localDate: day.date,
+      body: receipt,
+      bodyHash,
+      decisionId: result.decisionId,
+      policyId: decision.policy.id,
+      policyVersion: decision.policy.version,
+      payable: decision.totals.payable,
+      qualifyingSpend: decision.totals.qualifyingSpend,
+      pointsEarned: decision.points.earned,
+      cycleStart: cycle?.start ?? null,
+    });
+    await this.deps.log.write(tx, { id: result.decisionId, kind: "commit", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
+    if (member && cycle) {
+      const ledger = new MemberLedger(tx, member, policy);
+      await applySale(ledger, decision, { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at }, day.date, cycle.start);
+      await ledger.flush();
+    }
+    return result;
+  }
+
+  private async returnMemberId(tx: Tx, receipt: Receipt): Promise<string | null> {
+    const original = await this.findReceipt(tx, receipt.originalReceiptId!);
+    const owner = original?.memberId ?? original?.claimedBy ?? null;
+    if (receipt.memberId && owner && receipt.memberId !== owner) throw new ApiError("unprocessable", "the return names another member than its original sale", [{ path: "/memberId", message: `the original sale belongs to "${owner}"` }]);
+    return owner;
+  }
+
+  private async commitReturn(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
+    const original = await this.findReceipt(tx, receipt.originalReceiptId!);
+    if (!original || original.type !== "sale") throw new ApiError("unprocessable", "a return needs a committed sale to return", [{ path: "/originalReceiptId", message: `no committed sale "${receipt.originalReceiptId}"` }]);
+    const earlier = await tx.select({ body: receipts.body }).from(receipts).where(and(eq(receipts.originalReceiptId, original.receiptId), eq(receipts.type, "return")));
+    const returnedBefore: Record<string, number> = {};
+    for (const row of earlier) for (const line of (row.body as Receipt).lines) returnedBefore[line.lineId] = (returnedBefore[line.lineId] ?? 0) + line.quantity;
+    const originalDecision = await this.storedDecision(tx, original.claimDecisionId ?? original.decisionId);
+    const input = { original: { receipt: original.body as Receipt, decision: originalDecision }, returnedBefore, lines: receipt.lines, memberTierNow: member?.tier ?? null };
+    const refusals = checkReturn(input);
+    if (refusals.length > 0) throw new ApiError("unprocessable", "the return does not match what was bought", refusals);
+    const decision = decideReturn(input);
+    const version = this.deps.registry.version(decision.policy.id, decision.policy.version);
+    const day = localDayOf(parseInstant(receipt.at), version.compiled.policy.settings.timezone);
+    const result: ApiDecision = { decisionId: newId("d"), ...decision };
+    await tx.insert(receipts).values({
+      receiptId,
+      type: "return",
+      originalReceiptId: original.receiptId,
+      memberId: member?.id ?? null,
+      storeId: receipt.storeId,
+      at: receipt.at,
+      localDate: day.date,
+      body: receipt,
+      bodyHash,
+      decisionId: result.decisionId,
+      policyId: decision.policy.id,
+      policyVersion: decision.policy.version,
+      payable: decision.totals.payable,
+      qualifyingSpend: decision.totals.qualifyingSpend,
+      pointsEarned: decision.points.earned,
+      cycleStart: original.cycleStart,
+    });
+    await this.deps.log.write(tx, { id: result.decisionId, kind: "return", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
+    if (member) {
+      const ledger = new MemberLedger(tx, member, version.compiled.policy);
+      const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
+      await ledger.take(-decision.points.earned, cause, "points_reversed", original.receiptId);
+      if (original.cycleStart) ledger.addSpend(decision.totals.qualifyingSpend, original.cycleStart, cause);
+      await ledger.flush();
+    }
+    return result;
+  }
+
+  /** Attaches an anonymous sale to a member for points, on the same store-day only. */
+  async claim(receiptId: string, memberId: string, at: string, principal: Principal): Promise<ApiDecision> {
+    return this.deps.db.transaction(async (tx) => {
+      const member = await lockMember(tx, memberId);
+      const [row] = await tx.select().from(receipts).where(eq(receipts.receiptId, receiptId)).for("update");
+      if (!row) throw new ApiError("not_found", `no committed receipt "${receiptId}"`);
+      if (row.type !== "sale") throw new ApiError("unprocessable", "only sales can be claimed");
+      if (row.claimedBy === memberId && row.claimDecisionId) return this.storedDecision(tx, row.claimDecisionId);
+      if (row.memberId || row.claimedBy) throw new ApiError("unprocessable", "the sale already belongs to a member");
+      if (row.evidenceFor) throw new ApiError("unprocessable", "the sale was used as enrolment evidence and earns no points");
+      const receipt = row.body as Receipt;
+      const version = this.versionFor(member, parseInstant(receipt.at));
+      const claimDay = localDayOf(parseInstant(at), version.compiled.policy.settings.timezone);
+      if (claimDay.date !== row.localDate) throw new ApiError("unprocessable", `points for an unswiped sale must be claimed on its store-day (${row.localDate}), not ${claimDay.date}`, [{ path: "/at", message: "not the sale's store-day" }]);
+      const { decision, day, cycle, policy } = await this.decideSale(tx, { ...receipt, memberId }, member, true);
+      const result: ApiDecision = { decisionId: newId("d"), ...decision };
+      await this.deps.log.write(tx, { id: result.decisionId, kind: "claim", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId, memberId, keyId: principal.keyId, input: { receiptId, memberId, at }, result });
+      await tx.update(receipts).set({ claimedBy: memberId, claimDecisionId: result.decisionId, qualifyingSpend: decision.totals.qualifyingSpend, pointsEarned: decision.points.earned, cycleStart: cycle!.start }).where(eq(receipts.receiptId, receiptId));
+      const ledger = new MemberLedger(tx, member, policy);
+      await applySale(ledger, decision, { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at }, day.date, cycle!.start);
+      await ledger.flush();
+      return result;
+    });
+  }
+}
+
+/** What a member's sale adds to the ledger: points, qualifying spend in its cycle, a tier move and its gift hours. */
+async function applySale(ledger: MemberLedger, decision: Decision, cause: Cause, localDate: string, cycleStart: string): Promise<void> {
+  ledger.enterCycle(cycleStart);
+  await ledger.earn(decision.points.earned, localDate, { ...cause, rule: decision.points.rules[0] ?? null });
+  ledger.addSpend(decision.totals.qualifyingSpend, cycleStart, cause);
+  if (decision.totals.qualifyingSpend > 0) ledger.set({ lastQualifyingOn: localDate, ...(ledger.member.status === "dormant" ? { status: "active" } : {}) });
+  if (decision.tierChange) {
+    ledger.set({ tier: decision.tierChange.to });
+    ledger.giftParking(decision.tierChange.giftParkingHours, { ...cause, rule: decision.tierChange.rules[0] ?? null });
+  }
+}
