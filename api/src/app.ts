@@ -1,9 +1,12 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { authenticate, type AppEnv } from "./auth";
+import { z } from "zod";
+import { authenticate, securityScheme, type AppEnv } from "./auth";
 import { ApiError, renderError } from "./errors";
 import { newId } from "./ids";
 import { apiKeysRoutes } from "./routes/api-keys/index";
+import { auditRoutes } from "./routes/audit/index";
+import { programsRoutes } from "./routes/programs/index";
 import { decisionsRoutes } from "./routes/decisions/index";
 import { lifecycleRoutes } from "./routes/lifecycle/index";
 import { membersRoutes } from "./routes/members/index";
@@ -18,6 +21,14 @@ export interface AppOptions {
   bodyLimit?: number;
   logger?: Logger;
 }
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  summary: "Answers 200 once the service accepts requests; needs no key",
+  security: [],
+  responses: { 200: { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
+});
 
 /** Builds the HTTP app: request id, request log, auth on /v1, one error handler, one sub-app per resource. */
 export function createApp(services: Services, options: AppOptions = {}) {
@@ -41,24 +52,25 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   app.use("/v1/*", authenticate(services.keys));
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   const routes = app
     .route("/v1/api-keys", apiKeysRoutes(services))
     .route("/v1/decisions", decisionsRoutes(services))
     .route("/v1/transactions", transactionsRoutes(services))
     .route("/v1/members", membersRoutes(services))
-    .route("/v1/lifecycle", lifecycleRoutes(services));
+    .route("/v1/lifecycle", lifecycleRoutes(services))
+    .route("/v1/programs", programsRoutes(services))
+    .route("/v1/audit", auditRoutes(services));
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key created with POST /v1/api-keys" });
+  app.openAPIRegistry.registerComponent("securitySchemes", securityScheme, { type: "http", scheme: "bearer", description: "An API key created with POST /v1/api-keys" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Membership policy service", version: "1.0.0", description: "POS decisions, receipts, enrolment and the member ledger; policies and their versions." },
-    security: [{ apiKey: [] }],
   });
-  app.notFound(() => {
-    throw new ApiError("not_found", "no such route");
-  });
+  // Rendered, not thrown: Hono runs the not-found handler outside the middleware's error handling,
+  // so a throw here would skip the request id header and the request log.
+  app.notFound((c) => renderError(new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`), c, log));
   app.onError((error, c) => renderError(error, c, log));
   return routes;
 }

@@ -86,6 +86,17 @@ export function authenticate(keys: KeyStore) {
   });
 }
 
+/** The name of the bearer security scheme in the OpenAPI document. */
+export const securityScheme = "apiKey";
+
+/**
+ * What a route spreads into its `createRoute` config to admit only these roles: the role check,
+ * and the security it documents (OpenAPI 3.1 lets a bearer requirement list role names).
+ */
+export function allowRoles(...allowed: Role[]) {
+  return { middleware: [requireRole(...allowed)], security: [{ [securityScheme]: allowed }] };
+}
+
 /** Allows the route to the given roles only; 403 for any other. */
 export function requireRole(...allowed: Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {

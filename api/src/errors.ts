@@ -39,7 +39,10 @@ export class ApiError extends Error {
 
 /** A 400 naming every bad field of a zod validation failure. */
 export function validationError(error: z.ZodError, prefix = ""): ApiError {
-  const errors = error.issues.map((issue) => ({ path: prefix + toPointer(issue.path), message: issue.message }));
+  // An unknown key is reported by zod on its parent object: point at the key itself so every bad field is named.
+  const errors = error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys" ? issue.keys.map((key) => ({ path: prefix + toPointer([...issue.path, key]), message: `unknown field "${key}"` })) : [{ path: prefix + toPointer(issue.path), message: issue.message }],
+  );
   return new ApiError("invalid_request", `${errors.length} invalid field${errors.length === 1 ? "" : "s"}`, errors);
 }
 

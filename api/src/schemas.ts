@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instantSchema } from "../../engine/src/index";
+import { instantSchema, receiptSchema } from "../../engine/src/index";
 
 /** RFC 9457 problem details, as every error is answered. */
 export const problemSchema = z
@@ -44,6 +44,9 @@ export const decisionSchema = z
     trace: z.array(traceEntrySchema),
   })
   .meta({ id: "Decision" });
+
+/** The receipt of a transaction: a receipt whose receiptId is required, so a missing one is named with the other bad fields. */
+export const transactionReceiptSchema = receiptSchema.safeExtend({ receiptId: z.string().min(1).max(128) });
 
 /** A claim of an unswiped sale. */
 export const claimSchema = z.object({ memberId: z.string().min(1).max(128), at: instantSchema }).strict();

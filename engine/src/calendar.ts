@@ -18,14 +18,16 @@ export interface LocalDay {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 // Offsets change at most a few times a year and only on quarter hours, so one look-up per
-// (zone, quarter hour) keeps the hot path off Intl while staying exact.
-const offsetCaches = new Map<string, Map<number, number>>();
+// (zone, quarter hour) keeps the hot path off Intl while staying exact. The quarter hours of
+// a UTC day sit in one row (NaN until looked up): one small map per zone, then an index.
+const offsetRows = new Map<string, Map<number, Float64Array>>();
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
+const QUARTERS_PER_DAY = 96;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const CACHE_LIMIT = 50_000;
+const ROW_LIMIT = 20_000;
 // Most calls ask about the zone the previous call asked about: skip the zone look-up then.
 let lastZone = "";
-let lastOffsets: Map<number, number> = new Map();
+let lastRows = new Map<number, Float64Array>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
@@ -36,31 +38,46 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-function offsetsOf(timeZone: string): Map<number, number> {
-  if (timeZone === lastZone) return lastOffsets;
-  let offsets = offsetCaches.get(timeZone);
-  if (!offsets) {
-    offsets = new Map();
-    offsetCaches.set(timeZone, offsets);
+function rowsOf(timeZone: string): Map<number, Float64Array> {
+  if (timeZone === lastZone) return lastRows;
+  let rows = offsetRows.get(timeZone);
+  if (!rows) {
+    rows = new Map();
+    offsetRows.set(timeZone, rows);
   }
   lastZone = timeZone;
-  lastOffsets = offsets;
-  return offsets;
+  lastRows = rows;
+  return rows;
+}
+
+/** The offset at the start of a quarter hour, from Intl: exact, and slow. */
+function lookUpOffset(timeZone: string, bucket: number): number {
+  const probe = bucket * QUARTER_HOUR_MS;
+  const parts: Record<string, string> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(probe))) parts[part.type] = part.value;
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - probe;
 }
 
 /** The zone's offset from UTC in milliseconds at `epochMs`. */
 export function zoneOffsetMs(timeZone: string, epochMs: number): number {
   const bucket = Math.floor(epochMs / QUARTER_HOUR_MS);
-  const offsets = offsetsOf(timeZone);
-  const cached = offsets.get(bucket);
-  if (cached !== undefined) return cached;
-  const probe = bucket * QUARTER_HOUR_MS;
-  const parts: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(probe))) parts[part.type] = part.value;
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  const offset = asUtc - probe;
-  if (offsets.size > CACHE_LIMIT) offsets.clear();
-  offsets.set(bucket, offset);
+  // Not an instant: Intl says so (it throws).
+  if (!Number.isFinite(bucket)) return lookUpOffset(timeZone, bucket);
+  const day = Math.floor(bucket / QUARTERS_PER_DAY);
+  const rows = rowsOf(timeZone);
+  let row = rows.get(day);
+  if (row === undefined) {
+    if (rows.size >= ROW_LIMIT) rows.clear();
+    row = new Float64Array(QUARTERS_PER_DAY).fill(Number.NaN);
+    rows.set(day, row);
+  }
+  const slot = bucket - day * QUARTERS_PER_DAY;
+  let offset = row[slot]!;
+  if (Number.isNaN(offset)) {
+    offset = lookUpOffset(timeZone, bucket);
+    row[slot] = offset;
+  }
   return offset;
 }
 
@@ -80,11 +97,22 @@ export function localDayOf(epochMs: number, timeZone: string): LocalDay {
     const dayOfMonth = local.getUTCDate();
     const weekday = local.getUTCDay();
     day = { date: formatDate(year, month, dayOfMonth), year, month, dayOfMonth, dayOfWeek: weekday === 0 ? 7 : weekday };
-    if (dayCache.size > CACHE_LIMIT) dayCache.clear();
+    if (dayCache.size >= ROW_LIMIT) dayCache.clear();
     dayCache.set(dayNumber, day);
   }
   // A copy: callers own what they are given, the cache stays as computed.
   return { date: day.date, year: day.year, month: day.month, dayOfMonth: day.dayOfMonth, dayOfWeek: day.dayOfWeek };
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date; a day past the end of its month rolls over, as in Date.UTC. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  // Years counted from March, so that the leap day ends the year; eras of 400 years repeat exactly.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** The value of the two ASCII digits of `s` at `i`, or -1 when they are not both digits. */
@@ -135,7 +163,7 @@ function parseUsualInstant(iso: string): number {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
     offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
   } else return Number.NaN;
-  return Date.UTC(hi * 100 + lo, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  return daysFromCivil(hi * 100 + lo, month, day) * DAY_MS + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + ms;
 }
 
 /** Parses an ISO-8601 instant with an offset into epoch milliseconds. */

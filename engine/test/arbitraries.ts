@@ -113,13 +113,14 @@ export function memberArb(policy: Policy, at: string): fc.Arbitrary<MemberSnapsh
   return fc.option(snapshot, { freq: 4 });
 }
 
-/** Whole sale inputs for `policy`: a receipt, the member at its start, and the member's earlier spend that day. */
+/** Whole sale inputs for `policy`: a receipt, the member at its start, the member's earlier spend that day, and sometimes fixed prices (a claim). */
 export function saleInputArb(policy: Policy): fc.Arbitrary<SaleInput> {
   return receiptArb.chain((receipt) =>
     fc.record({
       receipt: fc.constant(receipt),
       member: memberArb(policy, receipt.at),
       dayPayableBefore: fc.option(fc.oneof(fc.integer({ min: 0, max: 150_000 }), fc.constantFrom(0, 19_999, 20_000, 40_000, 119_999)), { nil: undefined }),
+      pricesFixed: fc.option(fc.boolean(), { nil: undefined, freq: 3 }),
     }),
   );
 }
@@ -187,8 +188,21 @@ function matchingScalar(fact: FactName): fc.Arbitrary<Scalar> {
   }
 }
 
+// Values that == (but not ===) a fact's typical values, where a loose comparison would slip in.
+function looseTwin(fact: FactName): fc.Arbitrary<Scalar> {
+  switch (factCatalog[fact].type) {
+    case "number":
+    case "object":
+      return fc.constantFrom("0", "1", "2", "3", "5", "8", true, false, "");
+    case "boolean":
+      return fc.constantFrom(0, 1, "0", "1", "");
+    default:
+      return fc.constantFrom(0, false, "0");
+  }
+}
+
 function scalarFor(fact: FactName): fc.Arbitrary<Scalar> {
-  return fc.oneof({ arbitrary: matchingScalar(fact), weight: 3 }, { arbitrary: ANY_SCALAR, weight: 1 });
+  return fc.oneof({ arbitrary: matchingScalar(fact), weight: 6 }, { arbitrary: ANY_SCALAR, weight: 2 }, { arbitrary: looseTwin(fact), weight: 1 });
 }
 
 const TENDER_PATHS = [...TENDER_TYPES.map((t) => `$.${t}`), "$.unknown_tender"];

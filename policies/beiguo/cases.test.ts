@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, parsePolicy, type CompiledPolicy } from "../../engine/src/index";
-import { anyCaseFails, loadCases, runCase, type PolicyCase } from "../cases";
+import { anyCaseFails, compilePolicy, loadCases, parsePolicy, runCase, type CompiledPolicy, type PolicyCase } from "../../engine/src/index";
 
 const document = JSON.parse(readFileSync(new URL("./v1.json", import.meta.url), "utf8")) as unknown;
 const cases = loadCases(JSON.parse(readFileSync(new URL("./cases.json", import.meta.url), "utf8")));

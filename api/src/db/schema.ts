@@ -23,7 +23,13 @@ export const policyVersions = pgTable(
     version: integer("version").notNull(),
     status: text("status").notNull(),
     document: jsonb("document").notNull(),
+    /** The exact text the version is exported as: an imported file's bytes, or the canonical JSON of an edit. */
+    source: text("source").notNull().default(""),
+    /** The version's cases, run by validation before it can be submitted or published. */
+    cases: jsonb("cases").notNull().default([]),
     contentHash: text("content_hash").notNull(),
+    basedOn: integer("based_on"),
+    submittedBy: text("submitted_by"),
     effectiveFrom: timestamp("effective_from", { withTimezone: true, mode: "string" }),
     effectiveTo: timestamp("effective_to", { withTimezone: true, mode: "string" }),
     createdBy: text("created_by").notNull(),
@@ -148,3 +154,22 @@ export const lifecycleRuns = pgTable("lifecycle_runs", {
   keyId: text("key_id"),
   createdAt: createdAt(),
 });
+
+/** The append-only audit trail of policy and key changes. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true, mode: "string" }).notNull(),
+    actorKeyId: text("actor_key_id").notNull(),
+    actorName: text("actor_name").notNull(),
+    actorRole: text("actor_role").notNull(),
+    action: text("action").notNull(),
+    programId: text("program_id"),
+    version: integer("version"),
+    beforeHash: text("before_hash"),
+    afterHash: text("after_hash"),
+    detail: jsonb("detail").notNull(),
+  },
+  (t) => [index("audit_events_program").on(t.programId, t.id), index("audit_events_actor").on(t.actorName, t.id)],
+);

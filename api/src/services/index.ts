@@ -1,10 +1,12 @@
 import { KeyStore } from "../auth";
+import { AuditTrail } from "./audit";
 import type { Db } from "../db/client";
 import { DecisionLog } from "./decision-log";
 import { LifecycleService } from "./lifecycle";
 import { MembersService } from "./members";
 import { PolicyRegistry } from "./policies";
 import { SalesService } from "./sales";
+import { VersionsService } from "./versions";
 
 /** Everything the routes use, built once from the database and the settings. */
 export interface Services {
@@ -15,6 +17,8 @@ export interface Services {
   sales: SalesService;
   members: MembersService;
   lifecycle: LifecycleService;
+  audit: AuditTrail;
+  versions: VersionsService;
   now: () => Date;
 }
 
@@ -30,6 +34,7 @@ export function createServices(db: Db, options: ServiceOptions): Services {
   const now = options.now ?? (() => new Date());
   const registry = new PolicyRegistry(db);
   const log = new DecisionLog(db, options.onError ?? (() => {}));
+  const audit = new AuditTrail(db, now);
   return {
     db,
     keys: new KeyStore(db),
@@ -37,7 +42,9 @@ export function createServices(db: Db, options: ServiceOptions): Services {
     log,
     sales: new SalesService({ db, registry, log, defaultProgram: options.defaultProgram }),
     members: new MembersService({ db, registry, log, now }),
-    lifecycle: new LifecycleService({ db, registry }),
+    lifecycle: new LifecycleService({ db, registry, log }),
+    audit,
+    versions: new VersionsService({ db, registry, audit, now }),
     now,
   };
 }

@@ -62,6 +62,15 @@ export async function dayPayableBefore(tx: Tx, memberId: string, storeId: string
   return Number(row?.total ?? 0);
 }
 
+/** A member's qualifying spend in the cycle starting on `cycleStart`, summed from the ledger (the row caches only the latest cycle). */
+export async function cycleSpendOf(tx: Tx, memberId: string, cycleStart: string): Promise<number> {
+  const [row] = await tx
+    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.spend}), 0)` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.memberId, memberId), eq(ledgerEntries.cycleStart, cycleStart)));
+  return Number(row?.total ?? 0);
+}
+
 /**
  * Changes to one member's balances within a transaction: every change is a ledger entry, and the
  * member row (the cache of those entries) is written once at the end.

@@ -25,25 +25,39 @@ export function contentHash(document: unknown): string {
   return sha256(canonicalJson(document));
 }
 
-/** Reads every `policies/<program>/v<N>.json`, failing on any diagnostic so a broken seed never starts. */
-export function readShippedPolicies(dir: string): Policy[] {
-  const policies: Policy[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    for (const file of readdirSync(join(dir, entry.name))) {
-      if (!/^v\d+\.json$/.test(file)) continue;
-      const result = parsePolicy(JSON.parse(readFileSync(join(dir, entry.name, file), "utf8")));
-      if (!result.ok) throw new Error(`${entry.name}/${file}: ${result.diagnostics.map((d) => `${d.path} ${d.message}`).join("; ")}`);
-      policies.push(result.value);
-    }
-  }
-  return policies.sort((a, b) => a.id.localeCompare(b.id) || a.version - b.version);
+/** A shipped policy file: the parsed policy, its exact bytes, and the program's cases. */
+export interface ShippedPolicy {
+  policy: Policy;
+  source: string;
+  cases: unknown[];
 }
 
-/** Inserts shipped versions that the database does not have yet, as published; returns how many were new. */
-export async function seedPolicies(db: Db, policies: readonly Policy[]): Promise<number> {
+/**
+ * Reads every `policies/<program>/v<N>.json` with the program's `cases.json`, failing on any
+ * diagnostic so that a broken seed never starts.
+ */
+export function readShippedPolicies(dir: string): ShippedPolicy[] {
+  const shipped: ShippedPolicy[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const files = readdirSync(join(dir, entry.name));
+    const cases = files.includes("cases.json") ? (JSON.parse(readFileSync(join(dir, entry.name, "cases.json"), "utf8")) as unknown[]) : [];
+    for (const file of files) {
+      if (!/^v\d+\.json$/.test(file)) continue;
+      const source = readFileSync(join(dir, entry.name, file), "utf8");
+      const result = parsePolicy(JSON.parse(source));
+      if (!result.ok) throw new Error(`${entry.name}/${file}: ${result.diagnostics.map((d) => `${d.path} ${d.message}`).join("; ")}`);
+      shipped.push({ policy: result.value, source, cases });
+    }
+  }
+  return shipped.sort((a, b) => a.policy.id.localeCompare(b.policy.id) || a.policy.version - b.policy.version);
+}
+
+/** Imports shipped versions that the database does not have yet, as published; returns how many were new. */
+export async function seedPolicies(db: Db, shipped: readonly ShippedPolicy[]): Promise<number> {
   let added = 0;
-  for (const policy of policies) {
+  for (const { policy, source, cases } of shipped) {
+    const document = JSON.parse(source) as unknown;
     const rows = await db
       .insert(policyVersions)
       .values({
@@ -51,8 +65,10 @@ export async function seedPolicies(db: Db, policies: readonly Policy[]): Promise
         programId: policy.id,
         version: policy.version,
         status: "published",
-        document: policy,
-        contentHash: contentHash(policy),
+        document,
+        source,
+        cases,
+        contentHash: contentHash(document),
         effectiveFrom: SHIPPED_EFFECTIVE_FROM,
         createdBy: "seed",
         approvedBy: "seed",
@@ -64,6 +80,13 @@ export async function seedPolicies(db: Db, policies: readonly Policy[]): Promise
     added += rows.length;
   }
   return added;
+}
+
+/** Compiles a stored published document; one that no longer parses is a corrupted store, not a user error. */
+function compilePublished(document: unknown, key: string): CompiledPolicy {
+  const parsed = parsePolicy(document);
+  if (!parsed.ok) throw new Error(`published version ${key} does not parse: ${JSON.stringify(parsed.diagnostics)}`);
+  return compilePolicy(parsed.value);
 }
 
 /**
@@ -84,7 +107,7 @@ export class PolicyRegistry {
     for (const row of rows) {
       const key = `${row.programId}@${row.version}`;
       const known = this.byKey.get(key);
-      const compiled = known?.compiled ?? compilePolicy(row.document as Policy);
+      const compiled = known?.compiled ?? compilePublished(row.document, key);
       const published: PublishedVersion = {
         id: row.id,
         programId: row.programId,

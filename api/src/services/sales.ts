@@ -1,11 +1,14 @@
 import { and, eq } from "drizzle-orm";
 import {
   checkReturn,
+  cycleOn,
   cycleSpendBefore,
   decideReturn,
   localDayOf,
   parseInstant,
   type Decision,
+  type MemberSnapshot,
+  type Policy,
   type Receipt,
 } from "../../../engine/src/index";
 import type { Principal } from "../auth";
@@ -14,7 +17,7 @@ import { decisions, receipts } from "../db/schema";
 import { ApiError } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
 import type { DecisionLog } from "./decision-log";
-import { dayPayableBefore, lockMember, MemberLedger, snapshotOf, type Cause, type MemberRow } from "./ledger";
+import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, snapshotOf, type Cause, type MemberRow } from "./ledger";
 import type { PolicyRegistry, PublishedVersion } from "./policies";
 
 /** A decision as the API answers it: the engine's decision with the id it is logged under. */
@@ -61,11 +64,22 @@ export class SalesService {
     const policy = version.compiled.policy;
     const day = localDayOf(atMs, policy.settings.timezone);
     if (member?.status === "cancelled") throw new ApiError("unprocessable", `member "${member.id}" is cancelled`);
-    const snapshot = member ? snapshotOf(member) : null;
+    const snapshot = member ? await this.snapshotOn(tx, member, policy, day.date) : null;
     const before = member ? await dayPayableBefore(tx, member.id, receipt.storeId, day.date) : 0;
     const decision = version.compiled.decide({ receipt, member: snapshot, dayPayableBefore: before, pricesFixed });
     const cycle = snapshot ? cycleSpendBefore(policy, snapshot, day.date) : null;
     return { version, policy, day, decision, cycle };
+  }
+
+  /**
+   * The member as the engine should see it on `date`. A receipt of a cycle before the cached one
+   * (a till that synced late) is judged against that cycle's spend, read from the ledger.
+   */
+  private async snapshotOn(tx: Tx, member: MemberRow, policy: Policy, date: string): Promise<MemberSnapshot> {
+    const snapshot = snapshotOf(member);
+    const cycle = cycleOn(member.issuedOn, date, policy.settings.cycle.firstCycleExtraYears);
+    if (cycle.start >= member.cycleStart) return snapshot;
+    return { ...snapshot, cycleStart: cycle.start, cycleSpend: await cycleSpendOf(tx, member.id, cycle.start) };
   }
 
   /** Decides a receipt without changing anything; the decision is logged as a quote. */
@@ -85,11 +99,17 @@ export class SalesService {
     const bodyHash = bodyHashOf(receipt);
     try {
       return await this.deps.db.transaction(async (tx) => {
-        const memberId = receipt.type === "return" ? await this.returnMemberId(tx, receipt) : receipt.memberId;
-        const member = await this.memberFor(tx, memberId, true);
+        // A receipt already committed answers as a replay whatever its new body names: a body that
+        // differs is a conflict even when it names an unknown member or another sale.
         const existing = await this.findReceipt(tx, receiptId);
         if (existing) return { created: false, decision: await this.replay(tx, existing, bodyHash) };
-        const decision = receipt.type === "return" ? await this.commitReturn(tx, receipt, receiptId, bodyHash, member, principal) : await this.commitSale(tx, receipt, receiptId, bodyHash, member, principal);
+        // Locks are always taken receipt first, then member (as claims and enrolments do).
+        const original = receipt.type === "return" ? await this.lockOriginal(tx, receipt) : null;
+        const member = await this.memberFor(tx, original ? this.returnMemberId(receipt, original) : receipt.memberId, true);
+        // A concurrent commit of the same receipt may have finished while this one waited for a lock.
+        const committed = await this.findReceipt(tx, receiptId);
+        if (committed) return { created: false, decision: await this.replay(tx, committed, bodyHash) };
+        const decision = original ? await this.commitReturn(tx, receipt, receiptId, bodyHash, original, member, principal) : await this.commitSale(tx, receipt, receiptId, bodyHash, member, principal);
         return { created: true, decision };
       });
     } catch (error) {
@@ -146,16 +166,23 @@ export class SalesService {
     return result;
   }
 
-  private async returnMemberId(tx: Tx, receipt: Receipt): Promise<string | null> {
-    const original = await this.findReceipt(tx, receipt.originalReceiptId!);
-    const owner = original?.memberId ?? original?.claimedBy ?? null;
+  /**
+   * The sale a return returns, locked until the transaction ends: returns of one sale (and a
+   * claim of it) queue up, so that two returns can never together give back more than was bought.
+   */
+  private async lockOriginal(tx: Tx, receipt: Receipt): Promise<ReceiptRow> {
+    const [original] = await tx.select().from(receipts).where(eq(receipts.receiptId, receipt.originalReceiptId!)).for("update");
+    if (!original || original.type !== "sale") throw new ApiError("unprocessable", "a return needs a committed sale to return", [{ path: "/originalReceiptId", message: `no committed sale "${receipt.originalReceiptId}"` }]);
+    return original;
+  }
+
+  private returnMemberId(receipt: Receipt, original: ReceiptRow): string | null {
+    const owner = original.memberId ?? original.claimedBy ?? null;
     if (receipt.memberId && owner && receipt.memberId !== owner) throw new ApiError("unprocessable", "the return names another member than its original sale", [{ path: "/memberId", message: `the original sale belongs to "${owner}"` }]);
     return owner;
   }
 
-  private async commitReturn(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
-    const original = await this.findReceipt(tx, receipt.originalReceiptId!);
-    if (!original || original.type !== "sale") throw new ApiError("unprocessable", "a return needs a committed sale to return", [{ path: "/originalReceiptId", message: `no committed sale "${receipt.originalReceiptId}"` }]);
+  private async commitReturn(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, original: ReceiptRow, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
     const earlier = await tx.select({ body: receipts.body }).from(receipts).where(and(eq(receipts.originalReceiptId, original.receiptId), eq(receipts.type, "return")));
     const returnedBefore: Record<string, number> = {};
     for (const row of earlier) for (const line of (row.body as Receipt).lines) returnedBefore[line.lineId] = (returnedBefore[line.lineId] ?? 0) + line.quantity;
@@ -199,13 +226,17 @@ export class SalesService {
   /** Attaches an anonymous sale to a member for points, on the same store-day only. */
   async claim(receiptId: string, memberId: string, at: string, principal: Principal): Promise<ApiDecision> {
     return this.deps.db.transaction(async (tx) => {
-      const member = await lockMember(tx, memberId);
+      // Receipt first, then member: the order commits of returns and enrolments lock in too.
       const [row] = await tx.select().from(receipts).where(eq(receipts.receiptId, receiptId)).for("update");
       if (!row) throw new ApiError("not_found", `no committed receipt "${receiptId}"`);
+      const member = await lockMember(tx, memberId);
       if (row.type !== "sale") throw new ApiError("unprocessable", "only sales can be claimed");
       if (row.claimedBy === memberId && row.claimDecisionId) return this.storedDecision(tx, row.claimDecisionId);
       if (row.memberId || row.claimedBy) throw new ApiError("unprocessable", "the sale already belongs to a member");
       if (row.evidenceFor) throw new ApiError("unprocessable", "the sale was used as enrolment evidence and earns no points");
+      // The claim decides the whole sale: after a return it would earn points on goods given back.
+      const [returned] = await tx.select({ receiptId: receipts.receiptId }).from(receipts).where(and(eq(receipts.originalReceiptId, receiptId), eq(receipts.type, "return"))).limit(1);
+      if (returned) throw new ApiError("unprocessable", `the sale was already partly or wholly returned (${returned.receiptId}); it can no longer be claimed`);
       const receipt = row.body as Receipt;
       const version = this.versionFor(member, parseInstant(receipt.at));
       const claimDay = localDayOf(parseInstant(at), version.compiled.policy.settings.timezone);

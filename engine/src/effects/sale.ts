@@ -19,63 +19,100 @@ export type EvaluationAnswer = boolean[][];
 /** The decision procedure as a generator, so that one procedure serves the synchronous and the asynchronous evaluator. */
 export type DecisionSteps<T> = Generator<EvaluationRequest, T, EvaluationAnswer>;
 
+/** What the phases of a sale decision hand on to each other. */
+interface SaleState {
+  plan: PolicyPlan;
+  input: SaleInput;
+  /** The store-local date of the receipt. */
+  date: string;
+  receiptFacts: Record<string, unknown>;
+  lineContexts: FactContext[];
+  trace: TraceEntry[];
+  lines: LineDecision[];
+  totals: Decision["totals"];
+  moneyTenderTotal: number;
+  /** Notes by rule index, emptied for each line and for the receipt: notes are rare, one map serves them all. */
+  notes: Map<number, string>;
+}
+
 /**
  * Decides a sale: prices every line (discounts: largest wins; qualifying: any rule), then the
  * receipt (points: largest rate times every multiplier, floored once; parking: most hours;
  * upgrade: highest tier reached; benefits: union).
  */
 export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<Decision> {
+  // The generator only asks; the work is in plain functions, so a suspension saves a small frame.
+  const sale = startSale(plan, input);
+  const lineRules = plan.scopes.line;
+  const lineFired: EvaluationAnswer = lineRules.length > 0 ? yield { rules: lineRules, contexts: sale.lineContexts } : sale.lineContexts.map(() => []);
+  const receiptContext = priceLines(sale, lineFired);
+  const receiptRules = plan.scopes.receipt;
+  const receiptFired = receiptRules.length > 0 ? (yield { rules: receiptRules, contexts: [receiptContext] })[0]! : [];
+  return finishSale(sale, receiptContext, receiptFired);
+}
+
+/** Gathers the facts known before any rule runs: the receipt's and each line's. */
+function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
+  const { day, facts: receiptFacts } = saleFacts(plan.policy, input);
+  const perLine = lineFacts(input.receipt.lines);
+  const lineContexts: FactContext[] = [];
+  for (let li = 0; li < perLine.length; li++) lineContexts.push({ line: perLine[li]!, receipt: receiptFacts });
+  return {
+    plan,
+    input,
+    date: day.date,
+    receiptFacts,
+    lineContexts,
+    trace: [],
+    lines: [],
+    totals: { gross: 0, discount: 0, payable: 0, qualifyingSpend: 0 },
+    moneyTenderTotal: 0,
+    notes: new Map(),
+  };
+}
+
+/** Prices every line from the line rules that fired, traces them, and completes the receipt's facts. */
+function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
+  const { plan, input, receiptFacts, lineContexts, trace, lines, notes } = sale;
   const { policy } = plan;
   const { receipt, member } = input;
-  const { day, facts: receiptFacts } = saleFacts(policy, input);
-  const receiptLines = receipt.lines;
-  const perLine = lineFacts(receiptLines);
-  const lineContexts: FactContext[] = new Array(perLine.length);
-  for (let li = 0; li < perLine.length; li++) lineContexts[li] = { line: perLine[li]!, receipt: receiptFacts };
   const lineRules = plan.scopes.line;
-  const lineFired: EvaluationAnswer = lineRules.length > 0 ? yield { rules: lineRules, contexts: lineContexts } : lineContexts.map(() => []);
-
-  const trace: TraceEntry[] = [];
-  const lines: LineDecision[] = [];
+  const receiptLines = receipt.lines;
   let grossTotal = 0;
   let discountTotal = 0;
   let qualifyingPayable = 0;
-  // Notes are rare (only when two discounts meet on a line): the map is made when the first is written.
-  let notes: Map<number, string> | null = null;
   for (let li = 0; li < receiptLines.length; li++) {
     const line = receiptLines[li]!;
+    const ctx = lineContexts[li]!;
     const fired = lineFired[li]!;
-    const gross = perLine[li]!.lineGross as number;
+    const gross = ctx.line!.lineGross as number;
     let best = -1;
     let bestPercent = 0;
     let qualifyingRule: string | null = null;
-    notes?.clear();
+    notes.clear();
     for (let r = 0; r < lineRules.length; r++) {
       if (!fired[r]) continue;
       const effect = lineRules[r]!.effect;
       if (effect.type === "line-discount") {
         if (best < 0 || effect.params.percent > bestPercent) {
-          if (best >= 0) (notes ??= new Map()).set(best, `a larger discount (${effect.params.percent} %) applies`);
+          if (best >= 0) notes.set(best, `a larger discount (${effect.params.percent} %) applies`);
           best = r;
           bestPercent = effect.params.percent;
-        } else (notes ??= new Map()).set(r, `a larger discount (${bestPercent} %) applies`);
+        } else notes.set(r, `a larger discount (${bestPercent} %) applies`);
       } else if (effect.type === "qualifying-line") qualifyingRule ??= lineRules[r]!.id;
     }
     const discount = best >= 0 ? percentOf(gross, bestPercent) : 0;
     const payable = gross - discount;
-    const rules: string[] = [];
-    if (best >= 0) rules.push(lineRules[best]!.id);
-    if (qualifyingRule !== null) {
-      rules.push(qualifyingRule);
-      qualifyingPayable += payable;
-    }
+    // Written as literals so that each list is allocated at its length.
+    const discountRule = best >= 0 ? lineRules[best]!.id : null;
+    const rules: string[] = discountRule === null ? (qualifyingRule === null ? [] : [qualifyingRule]) : qualifyingRule === null ? [discountRule] : [discountRule, qualifyingRule];
+    if (qualifyingRule !== null) qualifyingPayable += payable;
     grossTotal += gross;
     discountTotal += discount;
     lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
-    const ctx = lineContexts[li]!;
     for (let r = 0; r < lineRules.length; r++) {
       const entry = traceEntry(lineRules[r]!, ctx, fired[r]!, line.lineId);
-      const note = notes?.get(r);
+      const note = notes.get(r);
       if (note) entry.note = note;
       trace.push(entry);
     }
@@ -84,20 +121,26 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
   const payableTotal = grossTotal - discountTotal;
   const tenders = tenderFacts(policy, receipt, payableTotal);
   const qualifyingSpend = Math.min(qualifyingPayable, tenders.moneyTenderTotal);
-  const cycle = member ? cycleSpendBefore(policy, member, day.date) : null;
+  const cycleSpend = member ? cycleSpendBefore(policy, member, sale.date).spend : 0;
   receiptFacts.receiptPayable = payableTotal;
   receiptFacts.receiptDiscount = discountTotal;
   receiptFacts.moneyTenderTotal = tenders.moneyTenderTotal;
   receiptFacts.tenderTotals = tenders.tenderTotals;
   receiptFacts.qualifyingSpend = qualifyingSpend;
   receiptFacts.dayPayableTotal = (input.dayPayableBefore ?? 0) + payableTotal;
-  receiptFacts.cycleQualifyingSpend = cycle?.spend ?? 0;
-  receiptFacts.cycleQualifyingSpendAfter = (cycle?.spend ?? 0) + qualifyingSpend;
+  receiptFacts.cycleQualifyingSpend = cycleSpend;
+  receiptFacts.cycleQualifyingSpendAfter = cycleSpend + qualifyingSpend;
+  sale.totals = { gross: grossTotal, discount: discountTotal, payable: payableTotal, qualifyingSpend };
+  sale.moneyTenderTotal = tenders.moneyTenderTotal;
+  return { line: null, receipt: receiptFacts };
+}
 
+/** Applies the receipt rules that fired (points, parking, upgrade, benefits), traces them, and assembles the decision. */
+function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: boolean[]): Decision {
+  const { plan, input, receiptFacts, trace, notes, totals } = sale;
+  const { policy } = plan;
+  const { member } = input;
   const receiptRules = plan.scopes.receipt;
-  const receiptContext: FactContext = { line: null, receipt: receiptFacts };
-  const receiptFired = receiptRules.length > 0 ? (yield { rules: receiptRules, contexts: [receiptContext] })[0]! : [];
-
   let rateRule = -1;
   let rate = 0;
   const factors: number[] = [];
@@ -108,7 +151,7 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
   const currentRank = member ? (plan.tierRank.get(member.tier) ?? -1) : -1;
   let upgradeRank = currentRank;
   const benefits: string[] = [];
-  notes = null;
+  notes.clear();
   const cycleAfter = receiptFacts.cycleQualifyingSpendAfter as number;
   for (let r = 0; r < receiptRules.length; r++) {
     if (!receiptFired[r]) continue;
@@ -116,10 +159,10 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
     switch (effect.type) {
       case "points-rate":
         if (rateRule < 0 || effect.params.perYuan > rate) {
-          if (rateRule >= 0) (notes ??= new Map()).set(rateRule, `a higher rate (${effect.params.perYuan}) applies`);
+          if (rateRule >= 0) notes.set(rateRule, `a higher rate (${effect.params.perYuan}) applies`);
           rateRule = r;
           rate = effect.params.perYuan;
-        } else (notes ??= new Map()).set(r, `a higher rate (${rate}) applies`);
+        } else notes.set(r, `a higher rate (${rate}) applies`);
         break;
       case "points-multiplier":
         factors.push(effect.params.factor);
@@ -128,18 +171,18 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
       case "parking-hours": {
         const hours = parkingHoursFor(effect.params, receiptFacts.dayPayableTotal as number);
         if (parkingRule < 0 || hours > parkingHours) {
-          if (parkingRule >= 0) (notes ??= new Map()).set(parkingRule, `another formula gives more hours (${hours})`);
+          if (parkingRule >= 0) notes.set(parkingRule, `another formula gives more hours (${hours})`);
           parkingRule = r;
           parkingHours = hours;
-        } else (notes ??= new Map()).set(r, `another formula gives more hours (${parkingHours})`);
+        } else notes.set(r, `another formula gives more hours (${parkingHours})`);
         break;
       }
       case "tier-upgrade": {
         const rank = plan.tierRank.get(effect.params.to) ?? -1;
-        if (cycleAfter < effect.params.minCycleSpend) (notes ??= new Map()).set(r, `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`);
-        else if (rank <= upgradeRank) (notes ??= new Map()).set(r, `the member is already at or above ${effect.params.to}`);
+        if (cycleAfter < effect.params.minCycleSpend) notes.set(r, `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`);
+        else if (rank <= upgradeRank) notes.set(r, `the member is already at or above ${effect.params.to}`);
         else {
-          if (upgradeRule >= 0) (notes ??= new Map()).set(upgradeRule, `a higher tier (${effect.params.to}) is reached`);
+          if (upgradeRule >= 0) notes.set(upgradeRule, `a higher tier (${effect.params.to}) is reached`);
           upgradeRule = r;
           upgradeRank = rank;
         }
@@ -149,18 +192,18 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
         for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
         break;
       default:
-        (notes ??= new Map()).set(r, `a ${effect.type} effect does nothing at receipt scope`);
+        notes.set(r, `a ${effect.type} effect does nothing at receipt scope`);
     }
   }
   for (let r = 0; r < receiptRules.length; r++) {
     const entry = traceEntry(receiptRules[r]!, receiptContext, receiptFired[r]!);
-    const note = notes?.get(r);
+    const note = notes.get(r);
     if (note) entry.note = note;
     trace.push(entry);
   }
 
   const pointsRules = rateRule >= 0 ? [receiptRules[rateRule]!.id, ...multiplierRules.map((r) => receiptRules[r]!.id)] : [];
-  const earned = rateRule >= 0 ? pointsFor(Math.min(payableTotal, tenders.moneyTenderTotal), rate, factors) : 0;
+  const earned = rateRule >= 0 ? pointsFor(Math.min(totals.payable, sale.moneyTenderTotal), rate, factors) : 0;
   let tierChange: TierChange | null = null;
   if (member && upgradeRule >= 0) {
     const rule = receiptRules[upgradeRule]!;
@@ -170,8 +213,8 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
   return {
     policy: { id: policy.id, version: policy.version },
     member: member ? { id: member.id, tier: member.tier } : null,
-    lines,
-    totals: { gross: grossTotal, discount: discountTotal, payable: payableTotal, qualifyingSpend },
+    lines: sale.lines,
+    totals,
     points: { earned, rules: pointsRules },
     parking: { freeHoursToday: parkingHours },
     tierChange,

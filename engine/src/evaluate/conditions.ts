@@ -1,4 +1,4 @@
-import { factCatalog, isFactName } from "../facts/catalog";
+import { factCatalog, isFactName, type FactName } from "../facts/catalog";
 import type { Condition } from "../policy/schema";
 import { parseFactPath, resolveFactPath } from "./fact-path";
 import { resolveOperator } from "./operators";
@@ -9,24 +9,77 @@ export interface FactContext {
   receipt: Record<string, unknown>;
 }
 
+/** Where `explain` puts the pointers of false leaves: a plain list will do. */
+export interface PointerSink {
+  push(pointer: string): unknown;
+}
+
 /** A compiled condition node: `test` decides it; `explain` lists the pointers of its leaves that are false. */
 export interface CompiledCondition {
   test: (ctx: FactContext) => boolean;
-  explain: (ctx: FactContext, failed: string[]) => void;
+  explain: (ctx: FactContext, failed: PointerSink) => void;
 }
 
 /** Whether a fact is read from the line's facts rather than the receipt's. */
-function isLineFact(name: string): boolean {
+export function isLineFact(name: string): boolean {
   if (!isFactName(name)) return false;
   const scopes: readonly string[] = factCatalog[name].scopes;
   return scopes.length === 1 && scopes[0] === "line";
 }
 
-function compileGetter(fact: string, path: string | undefined): (ctx: FactContext) => unknown {
-  const fromLine = isLineFact(fact);
-  if (path === undefined) return fromLine ? (ctx) => ctx.line?.[fact] : (ctx) => ctx.receipt[fact];
+type Reader = (ctx: FactContext) => unknown;
+
+/**
+ * A reader of its own per catalog fact: reading by a name held in a variable makes every read
+ * site megamorphic, which made the property look-ups the larger part of evaluating a leaf.
+ * Line-only facts come from the line, every other fact from the receipt.
+ */
+const readers: { readonly [F in FactName]: Reader } = {
+  lineDepartment: (c) => c.line?.lineDepartment,
+  lineZone: (c) => c.line?.lineZone,
+  lineBrand: (c) => c.line?.lineBrand,
+  lineFullPrice: (c) => c.line?.lineFullPrice,
+  lineStyleId: (c) => c.line?.lineStyleId,
+  lineSku: (c) => c.line?.lineSku,
+  lineStyleUnits: (c) => c.line?.lineStyleUnits,
+  lineQuantity: (c) => c.line?.lineQuantity,
+  lineGross: (c) => c.line?.lineGross,
+  storeId: (c) => c.receipt.storeId,
+  isMember: (c) => c.receipt.isMember,
+  memberTier: (c) => c.receipt.memberTier,
+  memberStatus: (c) => c.receipt.memberStatus,
+  memberSupreme: (c) => c.receipt.memberSupreme,
+  memberStudent: (c) => c.receipt.memberStudent,
+  memberStudentOfficer: (c) => c.receipt.memberStudentOfficer,
+  receiptGross: (c) => c.receipt.receiptGross,
+  localDate: (c) => c.receipt.localDate,
+  dayOfMonth: (c) => c.receipt.dayOfMonth,
+  month: (c) => c.receipt.month,
+  dayOfWeek: (c) => c.receipt.dayOfWeek,
+  isMemberDay: (c) => c.receipt.isMemberDay,
+  receiptPayable: (c) => c.receipt.receiptPayable,
+  receiptDiscount: (c) => c.receipt.receiptDiscount,
+  moneyTenderTotal: (c) => c.receipt.moneyTenderTotal,
+  tenderTotals: (c) => c.receipt.tenderTotals,
+  qualifyingSpend: (c) => c.receipt.qualifyingSpend,
+  dayPayableTotal: (c) => c.receipt.dayPayableTotal,
+  cycleQualifyingSpend: (c) => c.receipt.cycleQualifyingSpend,
+  cycleQualifyingSpendAfter: (c) => c.receipt.cycleQualifyingSpendAfter,
+  evidenceQualifyingSpend: (c) => c.receipt.evidenceQualifyingSpend,
+  evidenceReceiptCount: (c) => c.receipt.evidenceReceiptCount,
+};
+
+/** How a fact is read from a context: the catalog's reader, or by name for a fact outside the catalog. */
+function readerOf(fact: string): Reader {
+  if (isFactName(fact)) return readers[fact];
+  return isLineFact(fact) ? (ctx) => ctx.line?.[fact] : (ctx) => ctx.receipt[fact];
+}
+
+function compileGetter(fact: string, path: string | undefined): Reader {
+  const read = readerOf(fact);
+  if (path === undefined) return read;
   const steps = parseFactPath(path);
-  return fromLine ? (ctx) => resolveFactPath(ctx.line?.[fact], steps) : (ctx) => resolveFactPath(ctx.receipt[fact], steps);
+  return (ctx) => resolveFactPath(read(ctx), steps);
 }
 
 type Test = (ctx: FactContext) => boolean;
@@ -37,18 +90,17 @@ type Test = (ctx: FactContext) => boolean;
  * these operators cannot throw, without its layers of calls.
  */
 function compileCommonLeaf(fact: string, operator: string, value: unknown): Test | undefined {
-  const fromLine = isLineFact(fact);
+  const read = readerOf(fact);
   switch (operator) {
     case "equal":
-      return fromLine ? (ctx) => ctx.line?.[fact] === value : (ctx) => ctx.receipt[fact] === value;
+      return (ctx) => read(ctx) === value;
     case "notEqual":
-      return fromLine ? (ctx) => ctx.line?.[fact] !== value : (ctx) => ctx.receipt[fact] !== value;
+      return (ctx) => read(ctx) !== value;
     case "in":
     case "notIn": {
       if (!Array.isArray(value)) return undefined;
       const list: readonly unknown[] = value;
-      if (operator === "in") return fromLine ? (ctx) => list.indexOf(ctx.line?.[fact]) > -1 : (ctx) => list.indexOf(ctx.receipt[fact]) > -1;
-      return fromLine ? (ctx) => list.indexOf(ctx.line?.[fact]) === -1 : (ctx) => list.indexOf(ctx.receipt[fact]) === -1;
+      return operator === "in" ? (ctx) => list.indexOf(read(ctx)) > -1 : (ctx) => list.indexOf(read(ctx)) === -1;
     }
     default:
       return undefined;
@@ -80,14 +132,47 @@ function anyOf(tests: readonly Test[]): Test {
   };
 }
 
+/** A leaf as a compiled `all` sees it: its test and the pointer explain lists when it is false. */
+interface Leaf {
+  test: Test;
+  pointer: string;
+}
+
+/** A compiled node; one made only of leaves under `all` nodes (references included) keeps its leaves in order. */
+interface CompiledNode extends CompiledCondition {
+  leaves?: readonly Leaf[];
+}
+
+/**
+ * An `all` over nothing but leaves, nested `all`s and references to such, as one flat list: the
+ * same leaves in the same order (so the same short-circuit and the same pointers), one loop
+ * instead of a call per node.
+ */
+function flatAll(leaves: readonly Leaf[]): CompiledNode {
+  const tests = leaves.map((leaf) => leaf.test);
+  const pointers = leaves.map((leaf) => leaf.pointer);
+  return {
+    leaves,
+    test: allOf(tests),
+    explain: (ctx, failed) => {
+      for (let i = 0; i < tests.length; i++) if (!tests[i]!(ctx)) failed.push(pointers[i]!);
+    },
+  };
+}
+
 /**
  * Compiles a condition tree into plain functions with json-rules-engine's meaning:
  * `all` and `any` of nothing are both true, `not` negates, references are expanded.
  */
 export function compileCondition(condition: Condition, named: NamedConditions, pointer: string, expanding: readonly string[] = []): CompiledCondition {
+  return compileNode(condition, named, pointer, expanding);
+}
+
+function compileNode(condition: Condition, named: NamedConditions, pointer: string, expanding: readonly string[]): CompiledNode {
   if ("all" in condition || "any" in condition) {
     const isAll = "all" in condition;
-    const children = (isAll ? condition.all : condition.any).map((child, i) => compileCondition(child, named, `${pointer}/${isAll ? "all" : "any"}/${i}`, expanding));
+    const children = (isAll ? condition.all : condition.any).map((child, i) => compileNode(child, named, `${pointer}/${isAll ? "all" : "any"}/${i}`, expanding));
+    if (isAll && children.every((c) => c.leaves !== undefined)) return flatAll(children.flatMap((c) => c.leaves!));
     const tests = children.map((c) => c.test);
     const explains = children.map((c) => c.explain);
     const test = isAll ? allOf(tests) : anyOf(tests);
@@ -105,7 +190,7 @@ export function compileCondition(condition: Condition, named: NamedConditions, p
     };
   }
   if ("not" in condition) {
-    const inner = compileCondition(condition.not, named, `${pointer}/not`, expanding);
+    const inner = compileNode(condition.not, named, `${pointer}/not`, expanding);
     const innerTest = inner.test;
     const failedPointer = `${pointer}/not`;
     return {
@@ -119,7 +204,7 @@ export function compileCondition(condition: Condition, named: NamedConditions, p
     const name = condition.condition;
     const target = named[name];
     if (!target || expanding.includes(name)) throw new Error(`condition reference "${name}" is undefined or circular`);
-    return compileCondition(target, named, `/conditions/${name}`, [...expanding, name]);
+    return compileNode(target, named, `/conditions/${name}`, [...expanding, name]);
   }
   const op = resolveOperator(condition.operator);
   if (!op) throw new Error(`unknown operator "${condition.operator}"`);
@@ -132,6 +217,7 @@ export function compileCondition(condition: Condition, named: NamedConditions, p
   }
   const leafTest = test;
   return {
+    leaves: [{ test: leafTest, pointer }],
     test: leafTest,
     explain: (ctx, failed) => {
       if (!leafTest(ctx)) failed.push(pointer);

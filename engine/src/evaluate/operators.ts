@@ -55,11 +55,14 @@ function guard(def: OperatorDef): OperatorFn {
  */
 export function resolveOperator(name: string): OperatorFn | undefined {
   const parts = name.split(":");
-  const base = operators[parts.pop() as string];
+  const baseName = parts.pop() as string;
+  // Own properties only: "toString" or "constructor" must not resolve through the prototype.
+  const base = Object.hasOwn(operators, baseName) ? operators[baseName] : undefined;
   if (!base) return undefined;
   let fn = guard(base);
   for (let i = parts.length - 1; i >= 0; i--) {
-    const decorator = decorators[parts[i] as string];
+    const decoratorName = parts[i] as string;
+    const decorator = Object.hasOwn(decorators, decoratorName) ? decorators[decoratorName] : undefined;
     if (!decorator) return undefined;
     const next = fn;
     const { cb, accepts } = decorator;
@@ -69,8 +72,8 @@ export function resolveOperator(name: string): OperatorFn | undefined {
     try {
       return fn(f, v);
     } catch {
-      // json-rules-engine rejects the run when an operator throws; a policy that reaches here is
-      // linted as never matching such values, so both evaluators treat it as false.
+      // json-rules-engine rejects the run when an operator throws; lint refuses the operator and
+      // value shapes that can throw, so a published policy never gets here.
       return false;
     }
   };

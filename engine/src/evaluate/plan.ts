@@ -1,6 +1,7 @@
 import { factCatalog, isFactName } from "../facts/catalog";
 import type { Effect, Policy, Rule, RuleScope } from "../policy/schema";
 import { compileCondition, factsReadBy, type CompiledCondition } from "./conditions";
+import { factCopier, type FactCopier } from "./trace";
 
 /** Facts an effect reads besides its rule's conditions, so that traces show them too. */
 const EFFECT_FACTS: Partial<Record<Effect["type"], readonly string[]>> = {
@@ -11,13 +12,15 @@ const EFFECT_FACTS: Partial<Record<Effect["type"], readonly string[]>> = {
   "tier-entry": ["evidenceQualifyingSpend"],
 };
 
-/** A rule ready to run: its place in the document, the facts it reads and its compiled conditions. */
+/** A rule ready to run: its place in the document, the facts it reads (and where each is read from) and its compiled conditions. */
 export interface PlannedRule {
   id: string;
   index: number;
   scope: RuleScope;
   effect: Effect;
   facts: string[];
+  /** For each of `facts`, the function that copies it into a trace entry. */
+  factCopiers: FactCopier[];
   condition: CompiledCondition;
 }
 
@@ -41,6 +44,7 @@ export function planPolicy(policy: Policy): PolicyPlan {
       scope: rule.scope,
       effect: rule.event,
       facts,
+      factCopiers: facts.map(factCopier),
       condition: compileCondition(rule.conditions, policy.conditions, `/rules/${index}/conditions`),
     });
   });

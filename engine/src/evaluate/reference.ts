@@ -23,26 +23,42 @@ const safePathResolver = (value: object, path: string): unknown => resolveFactPa
  * have been seen to drop lower-priority rules silently, so a run starts only when the last ended.
  */
 class SerialEngine {
-  private readonly engine: Engine;
+  private engine: Engine;
   private readonly indexById = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(plan: PolicyPlan, scope: RuleScope) {
-    this.engine = new Engine([], { allowUndefinedFacts: false, pathResolver: safePathResolver });
-    for (const [name, condition] of Object.entries(plan.policy.conditions)) this.engine.setCondition(name, condition as TopLevelCondition);
+  constructor(
+    private readonly plan: PolicyPlan,
+    private readonly scope: RuleScope,
+  ) {
+    this.engine = this.build();
+  }
+
+  private build(): Engine {
+    const { plan, scope } = this;
+    const engine = new Engine([], { allowUndefinedFacts: false, pathResolver: safePathResolver });
+    for (const [name, condition] of Object.entries(plan.policy.conditions)) engine.setCondition(name, condition as TopLevelCondition);
     plan.scopes[scope].forEach((planned, i) => {
       const rule = plan.policy.rules[planned.index]!;
       this.indexById.set(rule.id, i);
       const properties: RuleProperties = { name: rule.id, conditions: rule.conditions as TopLevelCondition, event: { type: rule.event.type } };
       if (rule.priority !== undefined) properties.priority = rule.priority;
-      this.engine.addRule(properties);
+      engine.addRule(properties);
     });
+    return engine;
   }
 
   /** Which rules fire for these facts, as flags in scope order. */
   fired(facts: Record<string, unknown>, ruleCount: number): Promise<boolean[]> {
     const run = this.tail.then(async () => {
-      const { results } = await this.engine.run({ ...facts });
+      const engine = this.engine;
+      const outcome = await engine.run({ ...facts }).catch((error: unknown) => {
+        // A rejected run keeps evaluating in the background and then marks its Engine finished,
+        // which silently drops lower-priority rules of the next run: never reuse that Engine.
+        this.engine = this.build();
+        throw error;
+      });
+      const { results } = outcome;
       const flags = new Array<boolean>(ruleCount).fill(false);
       for (const result of results) flags[this.indexById.get(String(result.name))!] = true;
       return flags;

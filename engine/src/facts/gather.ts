@@ -110,5 +110,5 @@ export function tenderFacts(policy: Policy, receipt: Receipt, payable: number): 
 /** The member's qualifying spend in the cycle that holds `on`, before this receipt: zero once a new cycle has begun. */
 export function cycleSpendBefore(policy: Policy, member: MemberSnapshot, on: string): { start: string; end: string; spend: number } {
   const cycle = cycleOn(member.issuedOn, on, policy.settings.cycle.firstCycleExtraYears);
-  return { ...cycle, spend: cycle.start === member.cycleStart ? member.cycleSpend : 0 };
+  return { start: cycle.start, end: cycle.end, spend: cycle.start === member.cycleStart ? member.cycleSpend : 0 };
 }

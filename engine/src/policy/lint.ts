@@ -53,7 +53,21 @@ function lintCondition(policy: Policy, condition: Condition, scope: RuleScope, p
     }
     const decorated = condition.operator.includes(":");
     const base = baseOperator(condition.operator);
-    if (!decorated && !valueIsFact && LIST_OPERATORS.includes(base) && !Array.isArray(value)) out.push(error("bad_value", `"${base}" needs a list of values`, `${path}/value`));
+    const decorators = condition.operator.split(":").slice(0, -1);
+    const valueDecorated = decorators.some((d) => d === "someValue" || d === "everyValue");
+    // With swap the fact becomes the list; only a fact that is always a string can be searched.
+    const factAlwaysString = isFactName(condition.fact) && ["string", "date"].includes(factCatalog[condition.fact].type);
+    if (decorators.filter((d) => d === "someValue" || d === "everyValue").length > 1) {
+      out.push(error("unsupported_operator", `"${condition.operator}" would need lists of lists; use one someValue or everyValue`, `${path}/operator`));
+    } else if (decorators.includes("swap") && valueDecorated) {
+      out.push(error("unsupported_operator", `"${condition.operator}" mixes swap with a list decorator; write the condition without swap`, `${path}/operator`));
+    } else if (decorators.includes("swap") && LIST_OPERATORS.includes(base) && !(factAlwaysString && !valueDecorated && !Array.isArray(value))) {
+      out.push(error("unsupported_operator", `"swap" with "${base}" would look the value up in the fact, which is not a list; write the condition the other way round`, `${path}/operator`));
+    } else if (valueDecorated && LIST_OPERATORS.includes(base)) {
+      out.push(error("unsupported_operator", `"${condition.operator}" needs a list of lists; use "${base}" with one list instead`, `${path}/operator`));
+    } else if ((valueDecorated || (LIST_OPERATORS.includes(base) && !decorators.includes("swap"))) && !Array.isArray(value)) {
+      out.push(error("bad_value", `"${condition.operator}" needs a literal list of values`, `${path}/value`));
+    }
     if (!decorated && !valueIsFact && NUMBER_OPERATORS.includes(base) && typeof value !== "number") out.push(error("bad_value", `"${base}" needs a number`, `${path}/value`));
     if (condition.fact === "memberTier" && !decorated) {
       const values = Array.isArray(value) ? value : [value];

@@ -5,7 +5,16 @@ import { policySchema, type Policy } from "./schema";
 
 /** Turns zod issues into diagnostics with JSON pointers, one per bad field. */
 export function issuesToDiagnostics(issues: readonly z.core.$ZodIssue[], code = "invalid"): Diagnostic[] {
-  return issues.map((issue) => ({ code, severity: "error", message: issue.message, path: toPointer(issue.path) }));
+  return issues.flatMap((issue) => issueFields(issue).map(({ path, message }) => ({ code, severity: "error" as const, message, path })));
+}
+
+/**
+ * The fields a zod issue is about, as JSON pointers: an unknown key is reported at the key
+ * itself rather than at the object holding it, so the editor can mark the exact spot.
+ */
+export function issueFields(issue: z.core.$ZodIssue): { path: string; message: string }[] {
+  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: toPointer([...issue.path, key]), message: `unknown field "${key}"` }));
+  return [{ path: toPointer(issue.path), message: issue.message }];
 }
 
 /**

@@ -164,7 +164,8 @@ export const policySchema = z
     description: localizedSchema.optional(),
     tiers: z.array(z.object({ id: slugSchema, name: localizedSchema }).strict()).min(1),
     settings: settingsSchema,
-    conditions: z.record(slugSchema, conditionSchema).default({}),
+    /** Named conditions must be boolean nodes or references, as json-rules-engine requires of them. */
+    conditions: z.record(slugSchema, topConditionSchema).default({}),
     rules: z.array(ruleSchema),
   })
   .strict();

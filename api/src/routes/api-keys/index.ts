@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { requireRole, roles, type AppEnv } from "../../auth";
+import { allowRoles, roles, type AppEnv } from "../../auth";
 import { ApiError } from "../../errors";
 import { commonErrors, notFound } from "../../schemas";
 import type { Services } from "../../services";
@@ -10,7 +10,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   summary: "Create an API key; the key is shown once, only its hash is stored",
-  middleware: [requireRole("admin")] as const,
+  ...allowRoles("admin"),
   request: { body: { content: { "application/json": { schema: z.object({ role: z.enum(roles), name: z.string().min(1).max(128) }).strict() } }, required: true } },
   responses: { 201: { description: "The new key", content: { "application/json": { schema: z.object({ id: z.string(), role: z.enum(roles), name: z.string(), key: z.string() }) } } }, ...commonErrors },
 });
@@ -19,7 +19,7 @@ const list = createRoute({
   method: "get",
   path: "/",
   summary: "List API keys (never their values)",
-  middleware: [requireRole("admin")] as const,
+  ...allowRoles("admin"),
   responses: { 200: { description: "Keys", content: { "application/json": { schema: z.object({ keys: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), createdAt: z.string(), revokedAt: z.string().nullable() })) }) } } }, ...commonErrors },
 });
 
@@ -27,7 +27,7 @@ const revoke = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Revoke an API key",
-  middleware: [requireRole("admin")] as const,
+  ...allowRoles("admin"),
   request: { params: z.object({ id: z.string().min(1) }) },
   responses: { 204: { description: "Revoked" }, ...commonErrors, ...notFound },
 });

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { receiptSchema } from "../../../../engine/src/index";
-import { requireRole, type AppEnv } from "../../auth";
+import { allowRoles, type AppEnv } from "../../auth";
 import { decisions } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { commonErrors, decisionSchema, notFound } from "../../schemas";
@@ -13,7 +13,7 @@ const quote = createRoute({
   method: "post",
   path: "/",
   summary: "Quote: the decision for a receipt, changing nothing",
-  middleware: [requireRole("pos", "marketer", "approver", "admin")] as const,
+  ...allowRoles("pos", "marketer", "approver", "admin"),
   request: { body: { content: { "application/json": { schema: receiptSchema } }, required: true } },
   responses: { 200: { description: "The decision", content: { "application/json": { schema: decisionSchema } } }, ...commonErrors, ...notFound },
 });
@@ -22,7 +22,7 @@ const read = createRoute({
   method: "get",
   path: "/{id}",
   summary: "A logged decision: its input, policy version and result",
-  middleware: [requireRole("auditor", "admin")] as const,
+  ...allowRoles("auditor", "admin"),
   request: { params: z.object({ id: z.string() }) },
   responses: {
     200: { description: "The logged decision", content: { "application/json": { schema: z.object({ id: z.string(), kind: z.string(), policy: z.object({ id: z.string(), version: z.number() }), receiptId: z.string().nullable(), memberId: z.string().nullable(), keyId: z.string().nullable(), input: z.unknown(), result: z.unknown(), createdAt: z.string() }) } } },

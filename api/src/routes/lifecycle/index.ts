@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { instantSchema } from "../../../../engine/src/index";
-import { requireRole, type AppEnv } from "../../auth";
+import { allowRoles, type AppEnv } from "../../auth";
 import { commonErrors } from "../../schemas";
 import type { Services } from "../../services";
 import { validationHook } from "../validation";
@@ -10,7 +10,7 @@ const run = createRoute({
   method: "post",
   path: "/runs",
   summary: "Run every lifecycle step due up to asOf (points expiry); idempotent",
-  middleware: [requireRole("admin")] as const,
+  ...allowRoles("admin"),
   request: { body: { content: { "application/json": { schema: z.object({ asOf: instantSchema }).strict() } }, required: true } },
   responses: {
     200: { description: "What this run changed", content: { "application/json": { schema: z.object({ asOf: z.string(), pointsExpired: z.object({ members: z.number(), lots: z.number(), points: z.number() }) }) } } },

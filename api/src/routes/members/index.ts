@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { requireRole, type AppEnv } from "../../auth";
+import { allowRoles, type AppEnv } from "../../auth";
 import { commonErrors, enrolmentSchema, memberViewSchema, notFound, unprocessable } from "../../schemas";
 import type { Services } from "../../services";
 import { validationHook } from "../validation";
@@ -11,7 +11,7 @@ const enrol = createRoute({
   method: "post",
   path: "/",
   summary: "Enrol a new member on same store-day evidence",
-  middleware: [requireRole("pos", "admin")] as const,
+  ...allowRoles("pos", "admin"),
   request: { body: { content: { "application/json": { schema: enrolmentSchema } }, required: true } },
   responses: { 201: { description: "Enrolled", content: { "application/json": { schema: z.object({ member: memberViewSchema, decisionId: z.string() }) } } }, ...commonErrors, ...notFound, ...unprocessable },
 });
@@ -20,7 +20,7 @@ const show = createRoute({
   method: "get",
   path: "/{id}",
   summary: "A member: tier, status, cycle, points with expiry, parking hours, benefits",
-  middleware: [requireRole("pos", "auditor", "admin")] as const,
+  ...allowRoles("pos", "auditor", "admin"),
   request: { params: idParam },
   responses: { 200: { description: "The member", content: { "application/json": { schema: memberViewSchema } } }, ...commonErrors, ...notFound },
 });
@@ -45,7 +45,7 @@ const ledger = createRoute({
   method: "get",
   path: "/{id}/ledger",
   summary: "Every points, spend and parking entry of a member, with the decision that caused it",
-  middleware: [requireRole("pos", "auditor", "admin")] as const,
+  ...allowRoles("pos", "auditor", "admin"),
   request: { params: idParam },
   responses: { 200: { description: "The ledger, oldest first", content: { "application/json": { schema: z.object({ memberId: z.string(), entries: z.array(ledgerEntrySchema) }) } } }, ...commonErrors, ...notFound },
 });

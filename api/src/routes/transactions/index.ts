@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { receiptSchema } from "../../../../engine/src/index";
-import { requireRole, type AppEnv } from "../../auth";
-import { claimSchema, commonErrors, conflict, decisionSchema, notFound, unprocessable } from "../../schemas";
+import { allowRoles, type AppEnv } from "../../auth";
+import { claimSchema, commonErrors, transactionReceiptSchema, conflict, decisionSchema, notFound, unprocessable } from "../../schemas";
 import type { Services } from "../../services";
 import { validationHook } from "../validation";
 
@@ -12,8 +11,8 @@ const commit = createRoute({
   method: "post",
   path: "/",
   summary: "Commit a receipt (sale or return); idempotent on receiptId",
-  middleware: [requireRole("pos", "admin")] as const,
-  request: { body: { content: { "application/json": { schema: receiptSchema } }, required: true } },
+  ...allowRoles("pos", "admin"),
+  request: { body: { content: { "application/json": { schema: transactionReceiptSchema } }, required: true } },
   responses: { 201: { description: "Committed", content: json }, 200: { description: "Already committed with this body: the same decision", content: json }, ...commonErrors, ...notFound, ...conflict, ...unprocessable },
 });
 
@@ -21,7 +20,7 @@ const claim = createRoute({
   method: "post",
   path: "/{receiptId}/claim",
   summary: "Attach an anonymous sale to a member for points, on the same store-day only",
-  middleware: [requireRole("pos", "admin")] as const,
+  ...allowRoles("pos", "admin"),
   request: { params: z.object({ receiptId: z.string().min(1) }), body: { content: { "application/json": { schema: claimSchema } }, required: true } },
   responses: { 200: { description: "The member's decision for the claimed sale", content: json }, ...commonErrors, ...notFound, ...unprocessable },
 });

@@ -3,21 +3,11 @@
  * dotted paths of the result), its schema, and a runner that reports every mismatch.
  */
 import { z } from "zod";
-import {
-  cycleOn,
-  cycleSpendBefore,
-  departmentSchema,
-  divideHalfUp,
-  memberSnapshotSchema,
-  pointsValidThrough,
-  receiptSchema,
-  tenderSchema,
-  toScaled,
-  DECIMAL_SCALE,
-  type CompiledPolicy,
-  type MemberSnapshot,
-  type SaleInput,
-} from "../engine/src/index";
+import { cycleOn, pointsValidThrough } from "../calendar";
+import type { CompiledPolicy } from "../evaluate/compiled";
+import { cycleSpendBefore, type SaleInput } from "../facts/gather";
+import { DECIMAL_SCALE, divideHalfUp, toScaled } from "../money";
+import { departmentSchema, memberSnapshotSchema, receiptSchema, tenderSchema, type MemberSnapshot } from "../receipt";
 
 const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD");
 

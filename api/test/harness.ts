@@ -1,0 +1,105 @@
+import postgres from "postgres";
+import { createApp } from "../src/app";
+import type { Role } from "../src/auth";
+import { createDb, type Database } from "../src/db/client";
+import { newId } from "../src/ids";
+import { readShippedPolicies, seedPolicies } from "../src/services/policies";
+import { createServices, type Services } from "../src/services";
+import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { inject } from "vitest";
+
+/** The drivers the database suites run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export const drivers: ("pglite" | "postgres")[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+const POLICIES = fileURLToPath(new URL("../../policies", import.meta.url));
+let template: Blob | null = null;
+
+/** The migrated, seeded PGlite template made once per run by global-setup.ts. */
+function pgliteTemplate(): Blob {
+  template ??= new Blob([readFileSync(inject("pgliteTemplate"))]);
+  return template;
+}
+
+/** A fresh database: a PGlite clone of the template, or a new schema on the PostgreSQL server. */
+export async function freshDatabase(driver: "pglite" | "postgres"): Promise<Database> {
+  if (driver === "pglite") return createDb({ memory: true, loadDataDir: pgliteTemplate() });
+  const url = process.env.TEST_DATABASE_URL!;
+  const schema = `t_${newId("s").slice(2).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create schema "${schema}"`);
+  await admin.end();
+  const database = await createDb({ url, schema });
+  await database.migrate();
+  await seedPolicies(database.db, readShippedPolicies(POLICIES));
+  return {
+    ...database,
+    close: async () => {
+      await database.close();
+      const cleanup = postgres(url, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop schema "${schema}" cascade`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** A test clock: starts at `start` and moves only when told. */
+export class TestClock {
+  private ms: number;
+  constructor(start = "2026-11-22T12:00:00+08:00") {
+    this.ms = Date.parse(start);
+  }
+  now = (): Date => new Date(this.ms);
+  set(iso: string): void {
+    this.ms = Date.parse(iso);
+  }
+}
+
+/** A running app over a fresh database, with one key per role and a JSON request helper. */
+export interface TestApp {
+  services: Services;
+  database: Database;
+  clock: TestClock;
+  keys: Record<Role, string>;
+  logs: Record<string, unknown>[];
+  request(method: string, path: string, options?: { role?: Role | null; key?: string; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** Builds the app over a fresh database of the given driver. */
+export async function createTestApp(driver: "pglite" | "postgres" = "pglite", options: { start?: string } = {}): Promise<TestApp> {
+  const database = await freshDatabase(driver);
+  const clock = new TestClock(options.start);
+  const services = createServices(database.db, { defaultProgram: "beiguo", now: clock.now });
+  await services.registry.reload();
+  const logs: Record<string, unknown>[] = [];
+  const app = createApp(services, { logger: (line) => logs.push(line), bodyLimit: 200_000 });
+  const keys = {} as Record<Role, string>;
+  for (const role of ["pos", "marketer", "approver", "auditor", "admin"] as const) keys[role] = (await services.keys.create(role, `test ${role}`)).key;
+  return {
+    services,
+    database,
+    clock,
+    keys,
+    logs,
+    async request(method, path, { role = "admin", key, body, rawBody } = {}) {
+      const headers: Record<string, string> = {};
+      const bearer = key ?? (role ? keys[role] : undefined);
+      if (bearer) headers.authorization = `Bearer ${bearer}`;
+      if (body !== undefined || rawBody !== undefined) headers["content-type"] = "application/json";
+      const res = await app.request(path, { method, headers, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async close() {
+      await services.log.flush();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Starts the real service in a child process for the HTTP benchmarks, so that the load
+ * generator (this process) and the server do not share an event loop.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** The PostgreSQL server the benchmarks use when one answers. */
+export const BENCH_PG_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether a PostgreSQL server answers at the benchmark URL. */
+export async function postgresAvailable(): Promise<boolean> {
+  const sql = postgres(BENCH_PG_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** A running service: its base URL, an admin key and how to stop it. */
+export interface BenchServer {
+  url: string;
+  adminKey: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the service on PGlite (a temp data dir) or on a fresh PostgreSQL database. */
+export async function startServer(driver: "pglite" | "postgres"): Promise<BenchServer> {
+  const port = await freePort();
+  const adminKey = `bench-admin-${process.pid}-${Date.now()}`;
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), LOG_LEVEL: "error", BOOTSTRAP_ADMIN_KEY: adminKey };
+  let cleanup = async () => {};
+  if (driver === "pglite") {
+    const dir = mkdtempSync(join(tmpdir(), "mps-bench-"));
+    env.DATA_DIR = dir;
+    delete env.DATABASE_URL;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const name = `bench_${process.pid}_${Date.now()}`;
+    const admin = postgres(BENCH_PG_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    await admin.end();
+    const url = new URL(BENCH_PG_URL);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    cleanup = async () => {
+      const sql = postgres(BENCH_PG_URL, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`drop database if exists "${name}" with (force)`);
+      await sql.end();
+    };
+  }
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("the service did not start within 120 s");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    adminKey,
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await cleanup();
+    },
+  };
+}
