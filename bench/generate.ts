@@ -265,10 +265,15 @@ export function generateRawSales(count: number, seed = 20260101): RawSale[] {
   return out;
 }
 
-/** `count` validated sales from `seed`: every receipt and member goes through the engine's schemas once. */
+/**
+ * `count` validated sales from `seed`, as the API would hold them: each receipt and member is
+ * written as JSON, read back and parsed by the engine's schemas once.
+ */
 export function generateSales(count: number, seed = 20260101): SaleInput[] {
   return generateRawSales(count, seed).map((raw) => {
-    const sale: SaleInput = { receipt: receiptSchema.parse(raw.receipt), member: raw.member ? memberSnapshotSchema.parse(raw.member) : null };
+    // Through JSON text, as receipts arrive over HTTP: the strings are then flat, not the ropes templates build.
+    const { receipt, member } = JSON.parse(JSON.stringify({ receipt: raw.receipt, member: raw.member })) as { receipt: unknown; member: unknown };
+    const sale: SaleInput = { receipt: receiptSchema.parse(receipt), member: member === null ? null : memberSnapshotSchema.parse(member) };
     if (raw.dayPayableBefore !== undefined) sale.dayPayableBefore = raw.dayPayableBefore;
     return sale;
   });

@@ -32,6 +32,7 @@ const routeTable: { method: "GET" | "POST" | "PUT" | "DELETE"; route: string; sa
   { method: "POST", route: "/v1/programs/{programId}/versions/{version}/end", sample: "/v1/programs/beiguo/versions/99/end", allowed: ["approver"] },
   { method: "GET", route: "/v1/programs/{programId}/diff", sample: "/v1/programs/beiguo/diff?from=1&to=1", allowed: READERS },
   { method: "GET", route: "/v1/audit", sample: "/v1/audit", allowed: ["auditor", "admin"] },
+  { method: "GET", route: "/v1/whoami", sample: "/v1/whoami", allowed: roles },
 ];
 
 /** Routes anyone may call, without a key. */

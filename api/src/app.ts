@@ -6,11 +6,13 @@ import { ApiError, renderError } from "./errors";
 import { newId } from "./ids";
 import { apiKeysRoutes } from "./routes/api-keys/index";
 import { auditRoutes } from "./routes/audit/index";
+import { serveEditor } from "./editor-static";
 import { programsRoutes } from "./routes/programs/index";
 import { decisionsRoutes } from "./routes/decisions/index";
 import { lifecycleRoutes } from "./routes/lifecycle/index";
 import { membersRoutes } from "./routes/members/index";
 import { transactionsRoutes } from "./routes/transactions/index";
+import { whoamiRoutes } from "./routes/whoami/index";
 import type { Services } from "./services";
 
 /** A structured log line; callers never put keys or request bodies in it. */
@@ -20,6 +22,8 @@ export type Logger = (line: Record<string, unknown>) => void;
 export interface AppOptions {
   bodyLimit?: number;
   logger?: Logger;
+  /** The built editor to serve at `/` (index.html for every non-API page); none when unset. */
+  editorDir?: string;
 }
 
 const healthRoute = createRoute({
@@ -52,6 +56,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   app.use("/v1/*", authenticate(services.keys));
+  if (options.editorDir) app.use("*", serveEditor(options.editorDir));
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   const routes = app
@@ -61,6 +66,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     .route("/v1/members", membersRoutes(services))
     .route("/v1/lifecycle", lifecycleRoutes(services))
     .route("/v1/programs", programsRoutes(services))
+    .route("/v1/whoami", whoamiRoutes())
     .route("/v1/audit", auditRoutes(services));
 
   app.openAPIRegistry.registerComponent("securitySchemes", securityScheme, { type: "http", scheme: "bearer", description: "An API key created with POST /v1/api-keys" });

@@ -6,6 +6,8 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   POLICIES_DIR: z.string().min(1).default("./policies"),
+  /** The built editor served at `/` (`vite build --config editor/vite.config.ts` writes it). */
+  EDITOR_DIR: z.string().min(1).default("./editor/dist"),
   BOOTSTRAP_ADMIN_KEY: z.string().min(16, "use at least 16 characters").optional(),
   /** The program that anonymous receipts are decided under (a member's own program otherwise). */
   DEFAULT_PROGRAM: z.string().min(1).default("beiguo"),

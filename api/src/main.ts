@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const added = await seedPolicies(database.db, readShippedPolicies(config.POLICIES_DIR));
   await services.registry.reload();
   if (config.BOOTSTRAP_ADMIN_KEY) await services.keys.ensureBootstrapAdmin(config.BOOTSTRAP_ADMIN_KEY);
-  const app = createApp(services, { bodyLimit: config.BODY_LIMIT, logger });
+  const app = createApp(services, { bodyLimit: config.BODY_LIMIT, logger, editorDir: config.EDITOR_DIR });
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger({ level: "info", message: `listening on http://localhost:${info.port}`, database: database.driver === "pglite" ? `PGlite in ${config.DATA_DIR}` : "PostgreSQL", programs: services.registry.programs(), seededVersions: added });
   });

@@ -182,7 +182,10 @@ export function formatDate(year: number, month: number, day: number): LocalDate 
 
 /** The year of a local date. */
 export function yearOf(date: LocalDate): number {
-  return Number(date.slice(0, 4));
+  const y = twoDigits(date, 0);
+  const r = twoDigits(date, 2);
+  // Four digits, the usual case, read without cutting a string out of the date.
+  return y >= 0 && r >= 0 ? y * 100 + r : Number(date.slice(0, 4));
 }
 
 /** A validity cycle: the local dates it starts and ends on, both inclusive. */
@@ -191,16 +194,28 @@ export interface Cycle {
   end: LocalDate;
 }
 
+// The first and last dates of calendar years, formatted once: cycles are asked for on every sale.
+const calendarYears = new Map<number, Cycle>();
+
+function calendarYear(year: number): Cycle {
+  let bounds = calendarYears.get(year);
+  if (bounds === undefined) {
+    bounds = { start: formatDate(year, 1, 1), end: formatDate(year, 12, 31) };
+    if (calendarYears.size >= ROW_LIMIT) calendarYears.clear();
+    calendarYears.set(year, bounds);
+  }
+  return bounds;
+}
+
 /**
  * The validity cycle that holds `on` for a card issued on `issuedOn`: the first runs from the
  * issue date to 31 December of the issue year + `firstCycleExtraYears`; later ones are calendar years.
  */
 export function cycleOn(issuedOn: LocalDate, on: LocalDate, firstCycleExtraYears: number): Cycle {
-  const firstEndYear = yearOf(issuedOn) + firstCycleExtraYears;
-  const firstEnd = formatDate(firstEndYear, 12, 31);
+  const firstEnd = calendarYear(yearOf(issuedOn) + firstCycleExtraYears).end;
   if (on <= firstEnd) return { start: issuedOn, end: firstEnd };
-  const year = yearOf(on);
-  return { start: formatDate(year, 1, 1), end: formatDate(year, 12, 31) };
+  const { start, end } = calendarYear(yearOf(on));
+  return { start, end };
 }
 
 /** The last local date on which points earned on `earnedOn` are still valid. */

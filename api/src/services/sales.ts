@@ -84,9 +84,19 @@ export class SalesService {
 
   /** Decides a receipt without changing anything; the decision is logged as a quote. */
   async quote(receipt: Receipt, principal: Principal): Promise<ApiDecision> {
-    if (receipt.type === "return") throw new ApiError("invalid_request", "quotes are for sales; commit a return to see its reversal", [{ path: "/type", message: "must be \"sale\" for a quote" }]);
-    const member = await this.memberFor(this.deps.db, receipt.memberId, false);
-    const { decision } = await this.decideSale(this.deps.db, receipt, member);
+    const db = this.deps.db;
+    let decision: Decision;
+    let member: MemberRow | null;
+    if (receipt.type === "return") {
+      // The same body as a transaction: what this return would reverse, as things stand now.
+      const original = await this.findReceipt(db, receipt.originalReceiptId!);
+      if (!original || original.type !== "sale") throw new ApiError("unprocessable", "a return needs a committed sale to return", [{ path: "/originalReceiptId", message: `no committed sale "${receipt.originalReceiptId}"` }]);
+      member = await this.memberFor(db, original.memberId ?? original.claimedBy, false);
+      decision = await this.decideReturnOf(db, receipt, original, member);
+    } else {
+      member = await this.memberFor(db, receipt.memberId, false);
+      ({ decision } = await this.decideSale(db, receipt, member));
+    }
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
     this.deps.log.enqueue({ id: result.decisionId, kind: "quote", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId: receipt.receiptId ?? null, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
     return result;
@@ -182,7 +192,8 @@ export class SalesService {
     return owner;
   }
 
-  private async commitReturn(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, original: ReceiptRow, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
+  /** The reversal a return causes, checked against its original sale and the returns before it. */
+  private async decideReturnOf(tx: Tx, receipt: Receipt, original: ReceiptRow, member: MemberRow | null) {
     const earlier = await tx.select({ body: receipts.body }).from(receipts).where(and(eq(receipts.originalReceiptId, original.receiptId), eq(receipts.type, "return")));
     const returnedBefore: Record<string, number> = {};
     for (const row of earlier) for (const line of (row.body as Receipt).lines) returnedBefore[line.lineId] = (returnedBefore[line.lineId] ?? 0) + line.quantity;
@@ -190,7 +201,11 @@ export class SalesService {
     const input = { original: { receipt: original.body as Receipt, decision: originalDecision }, returnedBefore, lines: receipt.lines, memberTierNow: member?.tier ?? null };
     const refusals = checkReturn(input);
     if (refusals.length > 0) throw new ApiError("unprocessable", "the return does not match what was bought", refusals);
-    const decision = decideReturn(input);
+    return decideReturn(input);
+  }
+
+  private async commitReturn(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, original: ReceiptRow, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
+    const decision = await this.decideReturnOf(tx, receipt, original, member);
     const version = this.deps.registry.version(decision.policy.id, decision.policy.version);
     const day = localDayOf(parseInstant(receipt.at), version.compiled.policy.settings.timezone);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };

@@ -4,7 +4,7 @@ import type { Principal } from "../auth";
 import type { Db, Tx } from "../db/client";
 import { apiKeys, policyVersions } from "../db/schema";
 import { ApiError } from "../errors";
-import { newId } from "../ids";
+import { canonicalJson, newId } from "../ids";
 import type { AuditTrail } from "./audit";
 import { contentHash, type PolicyRegistry } from "./policies";
 
@@ -20,9 +20,22 @@ export interface Validation {
   cases: { total: number; failed: { name: string; mismatches: { path: string; expected: unknown; actual: unknown }[] }[] };
 }
 
-/** The exact text a document is stored and exported as when it did not come from a file. */
+/**
+ * The exact text a document is stored and exported as when it did not come from a file: its
+ * canonical JSON (keys sorted), indented, so equal content always exports as equal bytes.
+ */
 export function formatDocument(document: unknown): string {
-  return JSON.stringify(document, null, 2) + "\n";
+  return JSON.stringify(JSON.parse(canonicalJson(document)), null, 2) + "\n";
+}
+
+/**
+ * The hash of a version's content: the document without its own version number, which names the
+ * version rather than saying what it does, so a rollback draft hashes like the version it restores.
+ */
+export function versionHash(document: unknown): string {
+  if (document === null || typeof document !== "object" || Array.isArray(document)) return contentHash(document);
+  const { version: _number, ...content } = document as Record<string, unknown>;
+  return contentHash(content);
 }
 
 function summary(row: VersionRow) {
@@ -31,7 +44,8 @@ function summary(row: VersionRow) {
     programId: row.programId,
     version: row.version,
     status: row.status as VersionStatus,
-    contentHash: row.contentHash,
+    // Derived from the document, not the column: seeded rows store a hash that includes the version number.
+    contentHash: versionHash(row.document),
     effectiveFrom: row.effectiveFrom ? new Date(row.effectiveFrom).toISOString() : null,
     effectiveTo: row.effectiveTo ? new Date(row.effectiveTo).toISOString() : null,
     basedOn: row.basedOn,
@@ -106,13 +120,13 @@ export class VersionsService {
       if (input.basedOn !== undefined) {
         const base = await this.row(tx, programId, input.basedOn);
         document ??= structuredClone(base.document);
-        cases ??= structuredClone(base.cases);
+        cases ??= carryCases(base.cases, base.version, version);
       }
       if (document === undefined || document === null || typeof document !== "object" || Array.isArray(document)) throw new ApiError("invalid_request", "a draft needs a document or a version to start from", [{ path: "/document", message: "required unless basedOn is given" }]);
       const doc = { ...(document as Record<string, unknown>), id: programId, version };
-      const row = { id: newId("pv"), programId, version, status: "draft", document: doc, cases: cases ?? [], source: formatDocument(doc), contentHash: contentHash(doc), basedOn: input.basedOn ?? null, createdBy: principal.keyId };
+      const row = { id: newId("pv"), programId, version, status: "draft", document: doc, cases: cases ?? [], source: formatDocument(doc), contentHash: versionHash(doc), basedOn: input.basedOn ?? null, createdBy: principal.keyId };
       await tx.insert(policyVersions).values(row);
-      await this.deps.audit.record(tx, principal, { action: "draft.created", programId, version, afterHash: row.contentHash, detail: { basedOn: input.basedOn ?? null } });
+      await this.deps.audit.record(tx, principal, { action: "draft.created", programId, version, afterHash: versionHash(row.document), detail: { basedOn: input.basedOn ?? null } });
       return this.validated(row.document, row.cases, { ...summary({ ...row, effectiveFrom: null, effectiveTo: null, submittedBy: null, approvedBy: null, publishedBy: null, createdAt: this.deps.now().toISOString(), publishedAt: null, basedOn: row.basedOn }) });
     });
   }
@@ -124,10 +138,12 @@ export class VersionsService {
       if (row.status !== "draft") throw new ApiError("conflict", `version ${version} is ${row.status}; only drafts can be edited`);
       const document = input.document === undefined ? row.document : { ...(input.document as Record<string, unknown>), id: programId, version };
       const cases = input.cases === undefined ? row.cases : input.cases;
-      const hash = contentHash(document);
+      const hash = versionHash(document);
       await tx.update(policyVersions).set({ document, cases, source: formatDocument(document), contentHash: hash }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "draft.updated", programId, version, beforeHash: row.contentHash, afterHash: hash });
-      return this.validated(document, cases, summary({ ...row, contentHash: hash }));
+      // The hash covers the document only, so say what changed: a cases-only edit would otherwise look like no change.
+      const changed = [...(canonicalJson(document) === canonicalJson(row.document) ? [] : ["document"]), ...(canonicalJson(cases) === canonicalJson(row.cases) ? [] : ["cases"])];
+      await this.deps.audit.record(tx, principal, { action: "draft.updated", programId, version, beforeHash: versionHash(row.document), afterHash: hash, detail: { changed } });
+      return this.validated(document, cases, summary({ ...row, document, cases, contentHash: hash }));
     });
   }
 
@@ -149,7 +165,7 @@ export class VersionsService {
       const validation = validateVersion(row.document, row.cases);
       if (!validation.ok) throw new ApiError("unprocessable", "the draft does not validate", validationErrors(validation), { validation });
       await tx.update(policyVersions).set({ status: "submitted", submittedBy: principal.keyId }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.submitted", programId, version, afterHash: row.contentHash });
+      await this.deps.audit.record(tx, principal, { action: "version.submitted", programId, version, afterHash: versionHash(row.document) });
       return summary({ ...row, status: "submitted", submittedBy: principal.keyId });
     });
   }
@@ -164,14 +180,15 @@ export class VersionsService {
       const same = (name: string) => name.trim().toLowerCase() === principal.name.trim().toLowerCase();
       if (involved.includes(principal.keyId) || names.some((n) => same(n.name))) throw new ApiError("forbidden", "four-eyes rule: a version cannot be approved by the person who wrote or submitted it");
       await tx.update(policyVersions).set({ status: "approved", approvedBy: principal.keyId }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.approved", programId, version, afterHash: row.contentHash });
+      await this.deps.audit.record(tx, principal, { action: "version.approved", programId, version, afterHash: versionHash(row.document) });
       return summary({ ...row, status: "approved", approvedBy: principal.keyId });
     });
   }
 
   /**
-   * Publishes an approved version from `effectiveFrom` (now or later, never in the past). The
-   * open-ended version in force then is scheduled to end at that instant; any other overlap is refused.
+   * Publishes an approved version from `effectiveFrom` (now or later, never in the past). An
+   * open-ended version this one follows is scheduled to end at that instant, when this one is
+   * open-ended too; any other overlap is refused, so publishing never leaves two versions in force at once nor silently none.
    */
   async publish(programId: string, version: number, window: { effectiveFrom: string; effectiveTo?: string | undefined }, principal: Principal) {
     const from = Date.parse(window.effectiveFrom);
@@ -190,23 +207,26 @@ export class VersionsService {
         const oTo = other.effectiveTo ? Date.parse(other.effectiveTo) : null;
         const overlaps = oFrom < (to ?? Infinity) && from < (oTo ?? Infinity);
         if (!overlaps) continue;
-        if (oFrom < from && oTo === null) closing.push(other);
-        else throw new ApiError("conflict", `the window overlaps version ${other.version} (${new Date(oFrom).toISOString()} – ${oTo === null ? "open" : new Date(oTo).toISOString()})`, [{ path: "/effectiveFrom", message: `overlaps version ${other.version}` }]);
+        if (oFrom < from && oTo === null) {
+          // Closing the open-ended version for a bounded one would leave nothing in force after it ends.
+          if (to !== null) throw new ApiError("conflict", `version ${other.version} is open-ended; a window ending ${new Date(to).toISOString()} would end it too and leave no version in force afterwards. Publish without effectiveTo, or schedule version ${other.version}'s end first`, [{ path: "/effectiveTo", message: `would leave no version in force after it; version ${other.version} is open-ended` }]);
+          closing.push(other);
+        } else throw new ApiError("conflict", `the window overlaps version ${other.version} (${new Date(oFrom).toISOString()} – ${oTo === null ? "open" : new Date(oTo).toISOString()})`, [{ path: "/effectiveFrom", message: `overlaps version ${other.version}` }]);
       }
       for (const other of closing) {
         await tx.update(policyVersions).set({ effectiveTo: new Date(from).toISOString() }).where(eq(policyVersions.id, other.id));
-        await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version: other.version, afterHash: other.contentHash, detail: { effectiveTo: new Date(from).toISOString(), supersededBy: version } });
+        await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version: other.version, afterHash: versionHash(other.document), detail: { effectiveTo: new Date(from).toISOString(), supersededBy: version } });
       }
       const publishedAt = this.deps.now().toISOString();
       await tx.update(policyVersions).set({ status: "published", effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString(), publishedBy: principal.keyId, publishedAt }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.published", programId, version, afterHash: row.contentHash, detail: { effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString() } });
+      await this.deps.audit.record(tx, principal, { action: "version.published", programId, version, afterHash: versionHash(row.document), detail: { effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString() } });
       return summary({ ...row, status: "published", effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString(), publishedBy: principal.keyId, publishedAt });
     });
     await this.deps.registry.reload();
     return result;
   }
 
-  /** Schedules a published version to end; the end may not lie in the past nor before it starts. */
+  /** Schedules a published version to end: not in the past, not before it starts, not once it has ended, and not into another version's window. */
   async scheduleEnd(programId: string, version: number, effectiveTo: string, principal: Principal) {
     const to = Date.parse(effectiveTo);
     if (to < this.deps.now().getTime()) throw new ApiError("unprocessable", "a version cannot end in the past", [{ path: "/effectiveTo", message: "must not be in the past" }]);
@@ -214,8 +234,17 @@ export class VersionsService {
       const row = await this.row(tx, programId, version, true);
       if (row.status !== "published") throw new ApiError("conflict", `version ${version} is ${row.status}, not published`);
       if (to <= Date.parse(row.effectiveFrom!)) throw new ApiError("unprocessable", "the end must come after the start", [{ path: "/effectiveTo", message: "must be after effectiveFrom" }]);
+      // An end already reached is history: moving it would change which version was in force in the past.
+      if (row.effectiveTo !== null && Date.parse(row.effectiveTo) <= this.deps.now().getTime()) throw new ApiError("conflict", `version ${version} already ended at ${new Date(row.effectiveTo).toISOString()}`);
+      const from = Date.parse(row.effectiveFrom!);
+      const others = await tx.select().from(policyVersions).where(and(eq(policyVersions.programId, programId), eq(policyVersions.status, "published"), ne(policyVersions.id, row.id)));
+      for (const other of others) {
+        const oFrom = Date.parse(other.effectiveFrom!);
+        const oTo = other.effectiveTo ? Date.parse(other.effectiveTo) : null;
+        if (oFrom < to && from < (oTo ?? Infinity)) throw new ApiError("conflict", `the window would overlap version ${other.version} (${new Date(oFrom).toISOString()} – ${oTo === null ? "open" : new Date(oTo).toISOString()})`, [{ path: "/effectiveTo", message: `overlaps version ${other.version}` }]);
+      }
       await tx.update(policyVersions).set({ effectiveTo: new Date(to).toISOString() }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version, afterHash: row.contentHash, detail: { effectiveTo: new Date(to).toISOString() } });
+      await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version, afterHash: versionHash(row.document), detail: { effectiveTo: new Date(to).toISOString() } });
       return summary({ ...row, effectiveTo: new Date(to).toISOString() });
     });
     await this.deps.registry.reload();
@@ -228,8 +257,21 @@ export class VersionsService {
     const before = parsePolicy(a.document);
     const after = parsePolicy(b.document);
     if (!before.ok || !after.ok) throw new ApiError("unprocessable", "both versions must be valid policies to compare them", [...(before.ok ? [] : before.diagnostics.map((d) => ({ path: `/from${d.path}`, message: d.message }))), ...(after.ok ? [] : after.diagnostics.map((d) => ({ path: `/to${d.path}`, message: d.message })))]);
-    return { programId, from: { version: from, contentHash: a.contentHash }, to: { version: to, contentHash: b.contentHash }, changes: diffPolicies(before.value, after.value) };
+    return { programId, from: { version: from, contentHash: versionHash(a.document) }, to: { version: to, contentHash: versionHash(b.document) }, changes: diffPolicies(before.value, after.value) };
   }
+}
+
+/**
+ * A base version's cases for a draft of it. Cases only ever run against their own version, so one
+ * expecting `policy.version` to be the base's number means "this version": it follows the draft.
+ */
+function carryCases(cases: unknown, from: number, to: number): unknown {
+  if (!Array.isArray(cases)) return structuredClone(cases);
+  return cases.map((c: unknown) => {
+    const expect = (c as { expect?: unknown } | null)?.expect;
+    if (!expect || typeof expect !== "object" || (expect as Record<string, unknown>)["policy.version"] !== from) return structuredClone(c);
+    return { ...structuredClone(c as Record<string, unknown>), expect: { ...(expect as Record<string, unknown>), "policy.version": to } };
+  });
 }
 
 /** Schema, lint and cases of a document; ok when there is no error and every case passes. */

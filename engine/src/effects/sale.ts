@@ -89,11 +89,12 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
     let best = -1;
     let bestPercent = 0;
     let qualifyingRule: string | null = null;
-    notes.clear();
+    if (notes.size > 0) notes.clear(); // clear() replaces the table even when empty
     for (let r = 0; r < lineRules.length; r++) {
       if (!fired[r]) continue;
       const effect = lineRules[r]!.effect;
-      if (effect.type === "line-discount") {
+      if (effect.type === "line-discount" && input.pricesFixed) notes.set(r, "prices were already paid at the till");
+      else if (effect.type === "line-discount") {
         if (best < 0 || effect.params.percent > bestPercent) {
           if (best >= 0) notes.set(best, `a larger discount (${effect.params.percent} %) applies`);
           best = r;
@@ -151,7 +152,7 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
   const currentRank = member ? (plan.tierRank.get(member.tier) ?? -1) : -1;
   let upgradeRank = currentRank;
   const benefits: string[] = [];
-  notes.clear();
+  if (notes.size > 0) notes.clear();
   const cycleAfter = receiptFacts.cycleQualifyingSpendAfter as number;
   for (let r = 0; r < receiptRules.length; r++) {
     if (!receiptFired[r]) continue;

@@ -10,6 +10,12 @@ export interface CompiledPolicy {
   policy: Policy;
   plan: PolicyPlan;
   decide(input: SaleInput): Decision;
+  /**
+   * The same decision as `decide` (lines, totals, points, parking, tier change, benefits), with a
+   * lean trace: each entry names its rule and whether it fired, without facts or failed conditions.
+   * For simulation, which replays millions of receipts and reads only which rules fired.
+   */
+  decideLean(input: SaleInput): Decision;
   enrol(input: EnrolmentInput): EnrolmentDecision;
 }
 
@@ -32,13 +38,23 @@ export function runSync<T>(steps: DecisionSteps<T>): T {
   return next.value;
 }
 
+const explainNothing = (): void => {};
+
+/** The plan with rules that trace no facts and no failed conditions; conditions test as before. */
+function leanPlan(plan: PolicyPlan): PolicyPlan {
+  const lean = (rules: PolicyPlan["scopes"]["line"]) => rules.map((rule) => ({ ...rule, factCopiers: [], condition: { ...rule.condition, explain: explainNothing } }));
+  return { ...plan, scopes: { line: lean(plan.scopes.line), receipt: lean(plan.scopes.receipt), enrolment: lean(plan.scopes.enrolment) } };
+}
+
 /** Compiles a lint-clean policy; the reference evaluator defines what its functions must answer. */
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const plan = planPolicy(policy);
+  const lean = leanPlan(plan);
   return {
     policy,
     plan,
     decide: (input) => runSync(decideSale(plan, input)),
+    decideLean: (input) => runSync(decideSale(lean, input)),
     enrol: (input) => runSync(decideEnrolment(plan, input)),
   };
 }

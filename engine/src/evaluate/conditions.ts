@@ -83,59 +83,63 @@ function compileGetter(fact: string, path: string | undefined): Reader {
 }
 
 type Test = (ctx: FactContext) => boolean;
-
-/**
- * The leaves policies are mostly made of (a fact without a path against a literal with equal,
- * notEqual, in or notIn) as single closures: the same answers as the operator table, which for
- * these operators cannot throw, without its layers of calls.
- */
-function compileCommonLeaf(fact: string, operator: string, value: unknown): Test | undefined {
-  const read = readerOf(fact);
-  switch (operator) {
-    case "equal":
-      return (ctx) => read(ctx) === value;
-    case "notEqual":
-      return (ctx) => read(ctx) !== value;
-    case "in":
-    case "notIn": {
-      if (!Array.isArray(value)) return undefined;
-      const list: readonly unknown[] = value;
-      return operator === "in" ? (ctx) => list.indexOf(read(ctx)) > -1 : (ctx) => list.indexOf(read(ctx)) === -1;
-    }
-    default:
-      return undefined;
-  }
-}
+type LeafCondition = Extract<Condition, { fact: string }>;
 
 /** Named conditions a rule may reference with `{ "condition": name }`. */
 export type NamedConditions = Readonly<Record<string, Condition>>;
 
-function allOf(tests: readonly Test[]): Test {
-  if (tests.length === 0) return () => true;
-  if (tests.length === 1) return tests[0]!;
-  if (tests.length === 2) {
-    const [a, b] = tests as [Test, Test];
-    return (ctx) => a(ctx) && b(ctx);
-  }
-  return (ctx) => {
-    for (let i = 0; i < tests.length; i++) if (!tests[i]!(ctx)) return false;
-    return true;
-  };
-}
+// How a leaf is decided. The leaves policies are mostly made of (a fact without a path against a
+// literal with equal, notEqual, in or notIn) are decided inline by `holds`: the same answers as
+// the operator table, which for these operators cannot throw, without its layers of calls.
+const EQUAL = 0;
+const NOT_EQUAL = 1;
+const IN = 2;
+const NOT_IN = 3;
+const BY_OPERATOR = 4;
 
-function anyOf(tests: readonly Test[]): Test {
-  if (tests.length === 0) return () => true;
-  if (tests.length === 1) return tests[0]!;
-  return (ctx) => {
-    for (let i = 0; i < tests.length; i++) if (tests[i]!(ctx)) return true;
-    return false;
-  };
-}
-
-/** A leaf as a compiled `all` sees it: its test and the pointer explain lists when it is false. */
+/** A leaf as data; every leaf has the same shape, so that `holds` stays monomorphic. */
 interface Leaf {
+  kind: number;
+  read: Reader;
+  value: unknown;
+  list: readonly unknown[];
+  /** The operator table's test, for BY_OPERATOR leaves. */
   test: Test;
+  /** What explain lists when the leaf is false. */
   pointer: string;
+}
+
+const NO_LIST: readonly unknown[] = [];
+const NOT_USED: Test = () => false;
+
+function holds(leaf: Leaf, ctx: FactContext): boolean {
+  switch (leaf.kind) {
+    case EQUAL:
+      return leaf.read(ctx) === leaf.value;
+    case NOT_EQUAL:
+      return leaf.read(ctx) !== leaf.value;
+    case IN:
+      return leaf.list.indexOf(leaf.read(ctx)) > -1;
+    case NOT_IN:
+      return leaf.list.indexOf(leaf.read(ctx)) === -1;
+    default:
+      return leaf.test(ctx);
+  }
+}
+
+function compileLeaf(condition: LeafCondition, pointer: string): Leaf {
+  const op = resolveOperator(condition.operator);
+  if (!op) throw new Error(`unknown operator "${condition.operator}"`);
+  const { operator, value } = condition;
+  const isFactRef = value !== null && typeof value === "object" && !Array.isArray(value);
+  if (condition.path === undefined && !isFactRef) {
+    const read = readerOf(condition.fact);
+    if (operator === "equal" || operator === "notEqual") return { kind: operator === "equal" ? EQUAL : NOT_EQUAL, read, value, list: NO_LIST, test: NOT_USED, pointer };
+    if ((operator === "in" || operator === "notIn") && Array.isArray(value)) return { kind: operator === "in" ? IN : NOT_IN, read, value, list: value, test: NOT_USED, pointer };
+  }
+  const lhs = compileGetter(condition.fact, condition.path);
+  const test: Test = isFactRef ? ((rhs) => (ctx: FactContext) => op(lhs(ctx), rhs(ctx)))(compileGetter(value.fact, value.path)) : (ctx) => op(lhs(ctx), value);
+  return { kind: BY_OPERATOR, read: lhs, value, list: NO_LIST, test, pointer };
 }
 
 /** A compiled node; one made only of leaves under `all` nodes (references included) keeps its leaves in order. */
@@ -149,13 +153,18 @@ interface CompiledNode extends CompiledCondition {
  * instead of a call per node.
  */
 function flatAll(leaves: readonly Leaf[]): CompiledNode {
-  const tests = leaves.map((leaf) => leaf.test);
-  const pointers = leaves.map((leaf) => leaf.pointer);
+  const n = leaves.length;
   return {
     leaves,
-    test: allOf(tests),
+    test: (ctx) => {
+      for (let i = 0; i < n; i++) if (!holds(leaves[i]!, ctx)) return false;
+      return true;
+    },
     explain: (ctx, failed) => {
-      for (let i = 0; i < tests.length; i++) if (!tests[i]!(ctx)) failed.push(pointers[i]!);
+      for (let i = 0; i < n; i++) {
+        const leaf = leaves[i]!;
+        if (!holds(leaf, ctx)) failed.push(leaf.pointer);
+      }
     },
   };
 }
@@ -175,7 +184,16 @@ function compileNode(condition: Condition, named: NamedConditions, pointer: stri
     if (isAll && children.every((c) => c.leaves !== undefined)) return flatAll(children.flatMap((c) => c.leaves!));
     const tests = children.map((c) => c.test);
     const explains = children.map((c) => c.explain);
-    const test = isAll ? allOf(tests) : anyOf(tests);
+    const test: Test = isAll
+      ? (ctx) => {
+          for (let i = 0; i < tests.length; i++) if (!tests[i]!(ctx)) return false;
+          return true;
+        }
+      : (ctx) => {
+          if (tests.length === 0) return true;
+          for (let i = 0; i < tests.length; i++) if (tests[i]!(ctx)) return true;
+          return false;
+        };
     return {
       test,
       explain: isAll
@@ -206,21 +224,12 @@ function compileNode(condition: Condition, named: NamedConditions, pointer: stri
     if (!target || expanding.includes(name)) throw new Error(`condition reference "${name}" is undefined or circular`);
     return compileNode(target, named, `/conditions/${name}`, [...expanding, name]);
   }
-  const op = resolveOperator(condition.operator);
-  if (!op) throw new Error(`unknown operator "${condition.operator}"`);
-  const value = condition.value;
-  const isFactRef = value !== null && typeof value === "object" && !Array.isArray(value);
-  let test: Test | undefined = condition.path === undefined && !isFactRef ? compileCommonLeaf(condition.fact, condition.operator, value) : undefined;
-  if (test === undefined) {
-    const lhs = compileGetter(condition.fact, condition.path);
-    test = isFactRef ? ((rhs) => (ctx: FactContext) => op(lhs(ctx), rhs(ctx)))(compileGetter(value.fact, value.path)) : (ctx) => op(lhs(ctx), value);
-  }
-  const leafTest = test;
+  const leaf = compileLeaf(condition, pointer);
   return {
-    leaves: [{ test: leafTest, pointer }],
-    test: leafTest,
+    leaves: [leaf],
+    test: (ctx) => holds(leaf, ctx),
     explain: (ctx, failed) => {
-      if (!leafTest(ctx)) failed.push(pointer);
+      if (!holds(leaf, ctx)) failed.push(pointer);
     },
   };
 }

@@ -1,0 +1,272 @@
+import type { Decision } from "../decision";
+
+/** A points lot as the replay keeps it: what remains of one receipt's points, and when it expires. */
+export interface Lot {
+  expiresAt: number;
+  /** Creation order, the ledger's lot id: ties on expiry are spent in this order. */
+  seq: number;
+  receiptId: string | null;
+  remaining: number;
+}
+
+/** What a return needs of its original sale, kept for the return window: the sale's lines by unit and its decision's amounts. */
+export interface SaleRecord {
+  receiptId: string;
+  atMs: number;
+  localDate: string;
+  storeId: string;
+  lines: readonly { lineId: string; quantity: number }[];
+  decision: Pick<Decision, "policy" | "member" | "lines" | "totals" | "points">;
+  returned: Record<string, number>;
+  /** Whether the sale was the member's (earned points, counted spend) in this version. */
+  owned: boolean;
+  cycleStart: string | null;
+  /** Anonymous evidence of the customer's enrolment not yet decided; its qualifying spend net of returns. */
+  evidence: boolean;
+  evidenceSpend: number;
+}
+
+/**
+ * The outstanding points of every member by expiry instant: expiring a whole year's points is one
+ * subtraction when the replay's clock passes the instant, and members drop their expired lots lazily.
+ */
+export class PointsBook {
+  private readonly byExpiry = new Map<number, number>();
+  private expiries: number[] = [];
+  /** Points expired so far, counted when the clock passed their instant. */
+  expired = 0;
+
+  add(expiresAt: number, points: number): void {
+    const known = this.byExpiry.get(expiresAt);
+    if (known === undefined) {
+      this.byExpiry.set(expiresAt, points);
+      this.expiries.push(expiresAt);
+      this.expiries.sort((a, b) => a - b);
+    } else this.byExpiry.set(expiresAt, known + points);
+  }
+
+  remove(expiresAt: number, points: number): void {
+    const known = this.byExpiry.get(expiresAt);
+    if (known !== undefined) this.byExpiry.set(expiresAt, known - points);
+  }
+
+  /** Expires every bucket whose instant is at or before `nowMs`; returns the points expired now. */
+  expireUpTo(nowMs: number): number {
+    let expiredNow = 0;
+    while (this.expiries.length > 0 && this.expiries[0]! <= nowMs) {
+      const at = this.expiries.shift()!;
+      expiredNow += this.byExpiry.get(at) ?? 0;
+      this.byExpiry.delete(at);
+    }
+    this.expired += expiredNow;
+    return expiredNow;
+  }
+
+  /** Points not yet expired. */
+  outstanding(): number {
+    let total = 0;
+    for (const points of this.byExpiry.values()) total += points;
+    return total;
+  }
+}
+
+/** Same-day figures of a member at one store: the payable already committed and the parking hours already given. */
+interface StoreDay {
+  date: string;
+  storeId: string;
+  payable: number;
+  hours: number;
+}
+
+/**
+ * One customer as one version of the replay sees it: a member's balances (the ledger's cache and
+ * its lots) or, before enrolment, only the records its returns and evidence need.
+ */
+export class CustomerState {
+  member = false;
+  tier = "";
+  issuedOn = "";
+  cycleStart = "";
+  /** The cached spend of `cycleStart`, never below zero (as the member row keeps it). */
+  cycleSpend = 0;
+  /** Ledger sums of qualifying spend by cycle start, oldest first: what a late receipt of an earlier cycle is judged against. */
+  cycles: [string, number][] = [];
+  balance = 0;
+  debt = 0;
+  parkingHours = 0;
+  lastQualifyingOn: string | null = null;
+  lots: Lot[] = [];
+  records: SaleRecord[] = [];
+  /** The member's tiers with the dates they began, e.g. "guest@2026-01-05 silver@2026-03-02". */
+  path = "";
+  /** The entry rule that admitted the customer, when an enrolment did. */
+  entryRule: string | null = null;
+  /** The store-day the customer shopped without a card and will apply on (same-day evidence), and its last receipt's instant. */
+  applyDate = "";
+  applyAt = "";
+  private today: StoreDay | null = null;
+  private otherDays: StoreDay[] | null = null;
+  /** Expired lots are dropped up to this instant. */
+  private expiredUpTo = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly id: string) {}
+
+  /** Makes the customer a member. */
+  enrol(tier: string, issuedOn: string, cycleStart = issuedOn, cycleSpend = 0): void {
+    this.member = true;
+    this.tier = tier;
+    this.issuedOn = issuedOn;
+    this.cycleStart = cycleStart;
+    this.cycleSpend = cycleSpend;
+    if (cycleSpend !== 0) this.cycles.push([cycleStart, cycleSpend]);
+    this.path = `${tier}@${issuedOn}`;
+  }
+
+  /** Moves the member to a tier. */
+  moveTo(tier: string, on: string): void {
+    this.tier = tier;
+    this.path += ` ${tier}@${on}`;
+  }
+
+  /** The ledger's sum of qualifying spend in the cycle starting on `start`. */
+  spendOfCycle(start: string): number {
+    for (let i = this.cycles.length - 1; i >= 0; i--) if (this.cycles[i]![0] === start) return this.cycles[i]![1];
+    return 0;
+  }
+
+  /** Drops lots expired by `nowMs` (the book counted them when the clock passed their instant). */
+  dropExpired(nowMs: number): void {
+    if (nowMs <= this.expiredUpTo) return;
+    this.expiredUpTo = nowMs;
+    const lots = this.lots;
+    let kept = 0;
+    for (let i = 0; i < lots.length; i++) {
+      const lot = lots[i]!;
+      if (lot.expiresAt <= nowMs) this.balance -= lot.remaining;
+      else lots[kept++] = lot;
+    }
+    lots.length = kept;
+  }
+
+  /** Earns points: debt is repaid first, the rest becomes a lot (ledger.earn). */
+  earn(points: number, expiresAt: number, seq: number, receiptId: string | null, book: PointsBook): { repaid: number; kept: number } {
+    if (points <= 0) return { repaid: 0, kept: 0 };
+    const repaid = Math.min(points, this.debt);
+    const kept = points - repaid;
+    this.debt -= repaid;
+    if (kept > 0) {
+      const lot: Lot = { expiresAt, seq, receiptId, remaining: kept };
+      const lots = this.lots;
+      let i = lots.length;
+      // Lots stay in spending order (expiry, then creation); a late receipt's lot may belong before the last.
+      while (i > 0 && lots[i - 1]!.expiresAt > expiresAt) i--;
+      if (i === lots.length) lots.push(lot);
+      else lots.splice(i, 0, lot);
+      book.add(expiresAt, kept);
+      this.balance += kept;
+    }
+    return { repaid, kept };
+  }
+
+  /**
+   * Takes points back for a return: from the original receipt's lots first, then oldest first;
+   * what the balance cannot cover becomes debt (ledger.take with points_reversed).
+   */
+  takeBack(points: number, preferReceiptId: string | null, book: PointsBook): { taken: number; debt: number } {
+    if (points <= 0) return { taken: 0, debt: 0 };
+    let left = points;
+    const lots = this.lots;
+    if (preferReceiptId !== null) for (let i = 0; i < lots.length && left > 0; i++) if (lots[i]!.receiptId === preferReceiptId) left -= this.use(lots[i]!, left, book);
+    for (let i = 0; i < lots.length && left > 0; i++) left -= this.use(lots[i]!, left, book);
+    let kept = 0;
+    for (let i = 0; i < lots.length; i++) if (lots[i]!.remaining > 0) lots[kept++] = lots[i]!;
+    lots.length = kept;
+    const taken = points - left;
+    this.balance -= taken;
+    this.debt += left;
+    return { taken, debt: left };
+  }
+
+  private use(lot: Lot, wanted: number, book: PointsBook): number {
+    const used = Math.min(wanted, lot.remaining);
+    if (used > 0) {
+      lot.remaining -= used;
+      book.remove(lot.expiresAt, used);
+    }
+    return used;
+  }
+
+  /** Rolls the cached cycle forward when a new one has begun (ledger.enterCycle). */
+  enterCycle(start: string): void {
+    if (start > this.cycleStart) {
+      this.cycleStart = start;
+      this.cycleSpend = 0;
+    }
+  }
+
+  /** Adds (or, negative, reverses) qualifying spend in a cycle (ledger.addSpend). */
+  addSpend(amount: number, start: string): void {
+    if (amount === 0) return;
+    const cycles = this.cycles;
+    let i = cycles.length - 1;
+    while (i >= 0 && cycles[i]![0] !== start) i--;
+    if (i >= 0) cycles[i]![1] += amount;
+    else {
+      let at = cycles.length;
+      while (at > 0 && cycles[at - 1]![0] > start) at--;
+      cycles.splice(at, 0, [start, amount]);
+      // A few cycles back is as late as a till ever syncs.
+      if (cycles.length > 4) cycles.shift();
+    }
+    if (start === this.cycleStart) this.cycleSpend = Math.max(0, this.cycleSpend + amount);
+    else if (amount > 0 && start > this.cycleStart) {
+      this.cycleStart = start;
+      this.cycleSpend = amount;
+    }
+  }
+
+  private storeDay(storeId: string, date: string, create: boolean): StoreDay | null {
+    const today = this.today;
+    if (today !== null && today.date === date && today.storeId === storeId) return today;
+    if (this.otherDays !== null) for (const day of this.otherDays) if (day.date === date && day.storeId === storeId) return day;
+    if (!create) return null;
+    const day: StoreDay = { date, storeId, payable: 0, hours: 0 };
+    if (today === null || date >= today.date) {
+      // Another store the same day, or an earlier day synced late, stays within reach for a while.
+      if (today !== null && today.date === date) (this.otherDays ??= []).push(today);
+      else if (this.otherDays !== null) this.otherDays = this.otherDays.filter((d) => d.date >= date);
+      this.today = day;
+    } else (this.otherDays ??= []).push(day);
+    return day;
+  }
+
+  /** The member's payable total at a store on a local date, over the sales before this one. */
+  dayPayableBefore(storeId: string, date: string): number {
+    return this.storeDay(storeId, date, false)?.payable ?? 0;
+  }
+
+  /** Counts a sale's payable toward the store-day; returns the parking hours it adds to those already given that day. */
+  addToDay(storeId: string, date: string, payable: number, hoursToday: number): number {
+    const day = this.storeDay(storeId, date, true)!;
+    day.payable += payable;
+    const added = hoursToday > day.hours ? hoursToday - day.hours : 0;
+    if (added > 0) day.hours = hoursToday;
+    return added;
+  }
+
+  /** Drops sale records older than the return window. */
+  pruneRecords(oldestMs: number): void {
+    const records = this.records;
+    if (records.length === 0 || records[0]!.atMs >= oldestMs) return;
+    let i = 0;
+    while (i < records.length && records[i]!.atMs < oldestMs && !records[i]!.evidence) i++;
+    records.splice(0, i);
+  }
+
+  /** The sale record of a receipt, if it is still kept. */
+  record(receiptId: string): SaleRecord | undefined {
+    const records = this.records;
+    for (let i = records.length - 1; i >= 0; i--) if (records[i]!.receiptId === receiptId) return records[i];
+    return undefined;
+  }
+}
