@@ -286,3 +286,24 @@ describe.each(drivers)("the app on %s", (driver) => {
     });
   });
 });
+
+describe.each(drivers)("key changes in the audit trail on %s", (driver) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(driver);
+  });
+  afterAll(async () => t.close());
+
+  it("records who created and revoked a key, without the key itself", async () => {
+    const created = await t.request("POST", "/v1/api-keys", { role: "admin", body: { role: "pos", name: "till 7" } });
+    expect(created.status).toBe(201);
+    expect((await t.request("DELETE", `/v1/api-keys/${created.body.id}`, { role: "admin" })).status).toBe(204);
+    const audit = await t.request("GET", "/v1/audit", { role: "auditor" });
+    const keyEvents = audit.body.events.filter((e: { action: string }) => e.action.startsWith("key."));
+    expect(keyEvents.map((e: { action: string; detail: { keyId: string }; actor: { role: string } }) => [e.action, e.detail.keyId, e.actor.role])).toEqual([
+      ["key.created", created.body.id, "admin"],
+      ["key.revoked", created.body.id, "admin"],
+    ]);
+    expect(JSON.stringify(audit.body)).not.toContain(created.body.key);
+  });
+});

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import type { Db } from "./db/client";
+import type { Db, Tx } from "./db/client";
 import { apiKeys } from "./db/schema";
 import { ApiError } from "./errors";
 import { newId, sha256 } from "./ids";
@@ -35,10 +35,10 @@ export class KeyStore {
   ) {}
 
   /** Creates a key; the returned `key` is the only time it is ever visible. */
-  async create(role: Role, name: string): Promise<{ id: string; role: Role; name: string; key: string }> {
+  async create(role: Role, name: string, tx: Tx = this.db): Promise<{ id: string; role: Role; name: string; key: string }> {
     const key = `mps_${randomBytes(32).toString("base64url")}`;
     const id = newId("k");
-    await this.db.insert(apiKeys).values({ id, role, name, keyHash: sha256(key) });
+    await tx.insert(apiKeys).values({ id, role, name, keyHash: sha256(key) });
     return { id, role, name, key };
   }
 
@@ -49,8 +49,8 @@ export class KeyStore {
   }
 
   /** Revokes a key; this process forgets it at once. */
-  async revoke(id: string): Promise<boolean> {
-    const rows = await this.db.update(apiKeys).set({ revokedAt: new Date().toISOString() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+  async revoke(id: string, tx: Tx = this.db): Promise<boolean> {
+    const rows = await tx.update(apiKeys).set({ revokedAt: new Date().toISOString() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
     this.cache.clear();
     return rows.length > 0;
   }

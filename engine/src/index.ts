@@ -20,3 +20,8 @@ export { checkReturn, decideReturn, type ReturnInput, type ReturnDecision, type 
 export { memberBenefits } from "./effects/benefits";
 export { diffPolicies, type PolicyChange } from "./policy/diff";
 export { loadCases, runCase, anyCaseFails, policyCasesSchema, type PolicyCase, type Mismatch } from "./policy/cases";
+export type { HistoryEvent, SaleEvent, ReturnEvent, EnrolEvent, ClaimEvent, OpenEvent } from "./simulate/events";
+export { eventAt } from "./simulate/events";
+export type { EnrolmentMode } from "./simulate/replay";
+export { simulate, simulateSync, Simulation, SimulationAborted, deltaOf, type SimulationOptions, type SimulationResult, type SimulationProgress, type VersionResult, type DiffResult, type ReceiptExample, type AffectedMember, type ChangeKind, type HistorySource, type Delta } from "./simulate/simulate";
+export { SyntheticHistory, SYNTHETIC_TARGETS, type SyntheticOptions, type CalibrationFigure } from "./simulate/synthetic";

@@ -20,9 +20,15 @@ export interface PublishedVersion {
   compiled: CompiledPolicy;
 }
 
-/** The hash that identifies a policy's content: SHA-256 of its canonical JSON. */
+/**
+ * The hash of a version's content: SHA-256 of the canonical JSON of the document without its own
+ * version number, which names the version rather than saying what it does — so a rollback draft
+ * hashes like the version it restores.
+ */
 export function contentHash(document: unknown): string {
-  return sha256(canonicalJson(document));
+  if (document === null || typeof document !== "object" || Array.isArray(document)) return sha256(canonicalJson(document));
+  const { version: _number, ...content } = document as Record<string, unknown>;
+  return sha256(canonicalJson(content));
 }
 
 /** A shipped policy file: the parsed policy, its exact bytes, and the program's cases. */

@@ -28,15 +28,6 @@ export function formatDocument(document: unknown): string {
   return JSON.stringify(JSON.parse(canonicalJson(document)), null, 2) + "\n";
 }
 
-/**
- * The hash of a version's content: the document without its own version number, which names the
- * version rather than saying what it does, so a rollback draft hashes like the version it restores.
- */
-export function versionHash(document: unknown): string {
-  if (document === null || typeof document !== "object" || Array.isArray(document)) return contentHash(document);
-  const { version: _number, ...content } = document as Record<string, unknown>;
-  return contentHash(content);
-}
 
 function summary(row: VersionRow) {
   return {
@@ -45,7 +36,7 @@ function summary(row: VersionRow) {
     version: row.version,
     status: row.status as VersionStatus,
     // Derived from the document, not the column: seeded rows store a hash that includes the version number.
-    contentHash: versionHash(row.document),
+    contentHash: row.contentHash,
     effectiveFrom: row.effectiveFrom ? new Date(row.effectiveFrom).toISOString() : null,
     effectiveTo: row.effectiveTo ? new Date(row.effectiveTo).toISOString() : null,
     basedOn: row.basedOn,
@@ -124,9 +115,9 @@ export class VersionsService {
       }
       if (document === undefined || document === null || typeof document !== "object" || Array.isArray(document)) throw new ApiError("invalid_request", "a draft needs a document or a version to start from", [{ path: "/document", message: "required unless basedOn is given" }]);
       const doc = { ...(document as Record<string, unknown>), id: programId, version };
-      const row = { id: newId("pv"), programId, version, status: "draft", document: doc, cases: cases ?? [], source: formatDocument(doc), contentHash: versionHash(doc), basedOn: input.basedOn ?? null, createdBy: principal.keyId };
+      const row = { id: newId("pv"), programId, version, status: "draft", document: doc, cases: cases ?? [], source: formatDocument(doc), contentHash: contentHash(doc), basedOn: input.basedOn ?? null, createdBy: principal.keyId };
       await tx.insert(policyVersions).values(row);
-      await this.deps.audit.record(tx, principal, { action: "draft.created", programId, version, afterHash: versionHash(row.document), detail: { basedOn: input.basedOn ?? null } });
+      await this.deps.audit.record(tx, principal, { action: "draft.created", programId, version, afterHash: row.contentHash, detail: { basedOn: input.basedOn ?? null } });
       return this.validated(row.document, row.cases, { ...summary({ ...row, effectiveFrom: null, effectiveTo: null, submittedBy: null, approvedBy: null, publishedBy: null, createdAt: this.deps.now().toISOString(), publishedAt: null, basedOn: row.basedOn }) });
     });
   }
@@ -138,11 +129,11 @@ export class VersionsService {
       if (row.status !== "draft") throw new ApiError("conflict", `version ${version} is ${row.status}; only drafts can be edited`);
       const document = input.document === undefined ? row.document : { ...(input.document as Record<string, unknown>), id: programId, version };
       const cases = input.cases === undefined ? row.cases : input.cases;
-      const hash = versionHash(document);
+      const hash = contentHash(document);
       await tx.update(policyVersions).set({ document, cases, source: formatDocument(document), contentHash: hash }).where(eq(policyVersions.id, row.id));
       // The hash covers the document only, so say what changed: a cases-only edit would otherwise look like no change.
       const changed = [...(canonicalJson(document) === canonicalJson(row.document) ? [] : ["document"]), ...(canonicalJson(cases) === canonicalJson(row.cases) ? [] : ["cases"])];
-      await this.deps.audit.record(tx, principal, { action: "draft.updated", programId, version, beforeHash: versionHash(row.document), afterHash: hash, detail: { changed } });
+      await this.deps.audit.record(tx, principal, { action: "draft.updated", programId, version, beforeHash: contentHash(row.document), afterHash: hash, detail: { changed } });
       return this.validated(document, cases, summary({ ...row, document, cases, contentHash: hash }));
     });
   }
@@ -165,7 +156,7 @@ export class VersionsService {
       const validation = validateVersion(row.document, row.cases);
       if (!validation.ok) throw new ApiError("unprocessable", "the draft does not validate", validationErrors(validation), { validation });
       await tx.update(policyVersions).set({ status: "submitted", submittedBy: principal.keyId }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.submitted", programId, version, afterHash: versionHash(row.document) });
+      await this.deps.audit.record(tx, principal, { action: "version.submitted", programId, version, afterHash: contentHash(row.document) });
       return summary({ ...row, status: "submitted", submittedBy: principal.keyId });
     });
   }
@@ -180,7 +171,7 @@ export class VersionsService {
       const same = (name: string) => name.trim().toLowerCase() === principal.name.trim().toLowerCase();
       if (involved.includes(principal.keyId) || names.some((n) => same(n.name))) throw new ApiError("forbidden", "four-eyes rule: a version cannot be approved by the person who wrote or submitted it");
       await tx.update(policyVersions).set({ status: "approved", approvedBy: principal.keyId }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.approved", programId, version, afterHash: versionHash(row.document) });
+      await this.deps.audit.record(tx, principal, { action: "version.approved", programId, version, afterHash: contentHash(row.document) });
       return summary({ ...row, status: "approved", approvedBy: principal.keyId });
     });
   }
@@ -188,7 +179,8 @@ export class VersionsService {
   /**
    * Publishes an approved version from `effectiveFrom` (now or later, never in the past). An
    * open-ended version this one follows is scheduled to end at that instant, when this one is
-   * open-ended too; any other overlap is refused, so publishing never leaves two versions in force at once nor silently none.
+   * open-ended too; any other overlap is refused, so publishing never leaves two versions in
+   * force at once, nor silently none.
    */
   async publish(programId: string, version: number, window: { effectiveFrom: string; effectiveTo?: string | undefined }, principal: Principal) {
     const from = Date.parse(window.effectiveFrom);
@@ -215,11 +207,11 @@ export class VersionsService {
       }
       for (const other of closing) {
         await tx.update(policyVersions).set({ effectiveTo: new Date(from).toISOString() }).where(eq(policyVersions.id, other.id));
-        await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version: other.version, afterHash: versionHash(other.document), detail: { effectiveTo: new Date(from).toISOString(), supersededBy: version } });
+        await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version: other.version, afterHash: contentHash(other.document), detail: { effectiveTo: new Date(from).toISOString(), supersededBy: version } });
       }
       const publishedAt = this.deps.now().toISOString();
       await tx.update(policyVersions).set({ status: "published", effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString(), publishedBy: principal.keyId, publishedAt }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.published", programId, version, afterHash: versionHash(row.document), detail: { effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString() } });
+      await this.deps.audit.record(tx, principal, { action: "version.published", programId, version, afterHash: contentHash(row.document), detail: { effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString() } });
       return summary({ ...row, status: "published", effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString(), publishedBy: principal.keyId, publishedAt });
     });
     await this.deps.registry.reload();
@@ -244,7 +236,7 @@ export class VersionsService {
         if (oFrom < to && from < (oTo ?? Infinity)) throw new ApiError("conflict", `the window would overlap version ${other.version} (${new Date(oFrom).toISOString()} – ${oTo === null ? "open" : new Date(oTo).toISOString()})`, [{ path: "/effectiveTo", message: `overlaps version ${other.version}` }]);
       }
       await tx.update(policyVersions).set({ effectiveTo: new Date(to).toISOString() }).where(eq(policyVersions.id, row.id));
-      await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version, afterHash: versionHash(row.document), detail: { effectiveTo: new Date(to).toISOString() } });
+      await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version, afterHash: contentHash(row.document), detail: { effectiveTo: new Date(to).toISOString() } });
       return summary({ ...row, effectiveTo: new Date(to).toISOString() });
     });
     await this.deps.registry.reload();
@@ -257,7 +249,7 @@ export class VersionsService {
     const before = parsePolicy(a.document);
     const after = parsePolicy(b.document);
     if (!before.ok || !after.ok) throw new ApiError("unprocessable", "both versions must be valid policies to compare them", [...(before.ok ? [] : before.diagnostics.map((d) => ({ path: `/from${d.path}`, message: d.message }))), ...(after.ok ? [] : after.diagnostics.map((d) => ({ path: `/to${d.path}`, message: d.message })))]);
-    return { programId, from: { version: from, contentHash: versionHash(a.document) }, to: { version: to, contentHash: versionHash(b.document) }, changes: diffPolicies(before.value, after.value) };
+    return { programId, from: { version: from, contentHash: contentHash(a.document) }, to: { version: to, contentHash: contentHash(b.document) }, changes: diffPolicies(before.value, after.value) };
   }
 }
 

@@ -3,27 +3,79 @@ import type { Decision } from "../decision";
 /** A points lot as the replay keeps it: what remains of one receipt's points, and when it expires. */
 export interface Lot {
   expiresAt: number;
+  /** When the points were earned; lots past the return window are merged with their neighbours of the same expiry. */
+  atMs: number;
   /** Creation order, the ledger's lot id: ties on expiry are spent in this order. */
   seq: number;
   receiptId: string | null;
   remaining: number;
 }
 
-/** What a return needs of its original sale, kept for the return window: the sale's lines by unit and its decision's amounts. */
+/**
+ * What a return needs of its original sale, kept for the return window and packed small: per
+ * line its id and, in `amounts`, four numbers (units, gross, payable, qualifying 1/0).
+ */
 export interface SaleRecord {
   receiptId: string;
   atMs: number;
   localDate: string;
   storeId: string;
-  lines: readonly { lineId: string; quantity: number }[];
-  decision: Pick<Decision, "policy" | "member" | "lines" | "totals" | "points">;
-  returned: Record<string, number>;
+  lineIds: string[];
+  amounts: number[];
+  payable: number;
+  qualifyingSpend: number;
+  points: number;
+  /** Quantities returned so far by lineId; null until the first return. */
+  returned: Record<string, number> | null;
   /** Whether the sale was the member's (earned points, counted spend) in this version. */
   owned: boolean;
   cycleStart: string | null;
   /** Anonymous evidence of the customer's enrolment not yet decided; its qualifying spend net of returns. */
   evidence: boolean;
   evidenceSpend: number;
+}
+
+/** Packs a sale's lines and decision into a record. */
+export function packSale(receiptId: string, atMs: number, localDate: string, storeId: string, receiptLines: readonly { lineId: string; quantity: number }[], units: readonly number[] | undefined, decision: Decision): Omit<SaleRecord, "owned" | "cycleStart" | "evidence" | "evidenceSpend"> {
+  const n = receiptLines.length;
+  const lineIds: string[] = new Array(n);
+  const amounts: number[] = new Array(n * 4);
+  const lines = decision.lines;
+  for (let i = 0; i < n; i++) {
+    const line = lines[i]!;
+    lineIds[i] = receiptLines[i]!.lineId;
+    amounts[i * 4] = units?.[i] ?? receiptLines[i]!.quantity;
+    amounts[i * 4 + 1] = line.gross;
+    amounts[i * 4 + 2] = line.payable;
+    amounts[i * 4 + 3] = line.qualifying ? 1 : 0;
+  }
+  return { receiptId, atMs, localDate, storeId, lineIds, amounts, payable: decision.totals.payable, qualifyingSpend: decision.totals.qualifyingSpend, points: decision.points.earned, returned: null };
+}
+
+/** The original sale as the engine's return decision reads it: the lines' ids and units, and the decision's amounts. */
+export function unpackSale(record: SaleRecord, policy: Decision["policy"], member: Decision["member"]): { receipt: { lines: { lineId: string; quantity: number }[] }; decision: Decision } {
+  const receiptLines: { lineId: string; quantity: number }[] = [];
+  const lines: Decision["lines"] = [];
+  let gross = 0;
+  for (let i = 0; i < record.lineIds.length; i++) {
+    const a = record.amounts;
+    const lineId = record.lineIds[i]!;
+    receiptLines.push({ lineId, quantity: a[i * 4]! });
+    lines.push({ lineId, gross: a[i * 4 + 1]!, discount: a[i * 4 + 1]! - a[i * 4 + 2]!, payable: a[i * 4 + 2]!, qualifying: a[i * 4 + 3] === 1, rules: [] });
+    gross += a[i * 4 + 1]!;
+  }
+  const decision: Decision = {
+    policy,
+    member,
+    lines,
+    totals: { gross, discount: gross - record.payable, payable: record.payable, qualifyingSpend: record.qualifyingSpend },
+    points: { earned: record.points, rules: [] },
+    parking: { freeHoursToday: 0 },
+    tierChange: null,
+    benefits: [],
+    trace: [],
+  };
+  return { receipt: { lines: receiptLines }, decision };
 }
 
 /**
@@ -139,6 +191,8 @@ export class CustomerState {
     if (nowMs <= this.expiredUpTo) return;
     this.expiredUpTo = nowMs;
     const lots = this.lots;
+    // Lots are in expiry order: the first one says whether any expired.
+    if (lots.length === 0 || lots[0]!.expiresAt > nowMs) return;
     let kept = 0;
     for (let i = 0; i < lots.length; i++) {
       const lot = lots[i]!;
@@ -149,13 +203,13 @@ export class CustomerState {
   }
 
   /** Earns points: debt is repaid first, the rest becomes a lot (ledger.earn). */
-  earn(points: number, expiresAt: number, seq: number, receiptId: string | null, book: PointsBook): { repaid: number; kept: number } {
+  earn(points: number, expiresAt: number, seq: number, receiptId: string | null, atMs: number, book: PointsBook): { repaid: number; kept: number } {
     if (points <= 0) return { repaid: 0, kept: 0 };
     const repaid = Math.min(points, this.debt);
     const kept = points - repaid;
     this.debt -= repaid;
     if (kept > 0) {
-      const lot: Lot = { expiresAt, seq, receiptId, remaining: kept };
+      const lot: Lot = { expiresAt, atMs, seq, receiptId, remaining: kept };
       const lots = this.lots;
       let i = lots.length;
       // Lots stay in spending order (expiry, then creation); a late receipt's lot may belong before the last.
@@ -166,6 +220,29 @@ export class CustomerState {
       this.balance += kept;
     }
     return { repaid, kept };
+  }
+
+  /**
+   * Merges lots that no return can prefer any more (earned before `oldestMs`) into their
+   * predecessor of the same expiry. Only neighbours merge, so the spending order is unchanged and
+   * every balance, expiry and later take is exactly what separate lots would give.
+   */
+  compactLots(oldestMs: number): void {
+    const lots = this.lots;
+    let kept = 1;
+    let i = 1;
+    for (; i < lots.length; i++) {
+      const lot = lots[i]!;
+      if (lot.atMs >= oldestMs) break;
+      const previous = lots[kept - 1]!;
+      if (previous.expiresAt === lot.expiresAt && previous.atMs < oldestMs) {
+        previous.remaining += lot.remaining;
+        previous.receiptId = null;
+      } else lots[kept++] = lot;
+    }
+    if (kept === i) return;
+    for (; i < lots.length; i++) lots[kept++] = lots[i]!;
+    lots.length = kept;
   }
 
   /**

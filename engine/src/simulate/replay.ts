@@ -6,7 +6,7 @@ import type { SaleInput } from "../facts/gather";
 import type { Policy } from "../policy/schema";
 import type { MemberSnapshot, Receipt } from "../receipt";
 import type { ClaimEvent, EnrolEvent, OpenEvent, ReturnEvent, SaleEvent } from "./events";
-import { CustomerState, PointsBook, type SaleRecord } from "./member-state";
+import { CustomerState, packSale, PointsBook, unpackSale, type SaleRecord } from "./member-state";
 
 /**
  * How customers of the history become members:
@@ -102,6 +102,7 @@ export class VersionReplay {
   private readonly windowMs: number;
   private readonly expiryByYear = new Map<number, number>();
   private readonly lowestTier: string;
+  private readonly policyRef: Decision["policy"];
   private clockMs = Number.NEGATIVE_INFINITY;
   private clockDate = "";
   private clockMonth = "";
@@ -120,6 +121,7 @@ export class VersionReplay {
     this.expireAfterYears = this.policy.settings.points.expireAfterYears;
     this.windowMs = options.returnWindowDays * DAY_MS;
     this.lowestTier = this.policy.tiers[0]!.id;
+    this.policyRef = { id: this.policy.id, version: this.policy.version };
     for (const tier of this.policy.tiers) this.tierCounts.set(tier.id, 0);
   }
 
@@ -205,12 +207,13 @@ export class VersionReplay {
   }
 
   /** What a member's sale adds to its ledger: points, spend in its cycle, a tier move and its gift hours (sales.applySale). */
-  private applySale(c: CustomerState, decision: Decision, receiptId: string, date: string, cycleStart: string): void {
+  private applySale(c: CustomerState, decision: Decision, receiptId: string, atMs: number, date: string, cycleStart: string): void {
     const stats = this.stats;
     c.enterCycle(cycleStart);
     const earned = decision.points.earned;
     if (earned > 0) {
-      const { repaid } = c.earn(earned, this.expiresAt(date), this.lotSeq++, receiptId, this.book);
+      const { repaid } = c.earn(earned, this.expiresAt(date), this.lotSeq++, receiptId, atMs, this.book);
+      if (this.windowMs > 0 && c.lots.length > 8) c.compactLots(atMs - this.windowMs);
       stats.pointsIssued += earned;
       stats.debtRepaid += repaid;
       this.debt -= repaid;
@@ -240,20 +243,8 @@ export class VersionReplay {
 
   private recordOf(event: SaleEvent | ClaimEvent, decision: Decision, atMs: number, date: string, owned: boolean, cycleStart: string | null, evidence: boolean): SaleRecord {
     const receipt = event.receipt;
-    const units = event.kind === "sale" ? event.units : undefined;
-    return {
-      receiptId: receipt.receiptId ?? "",
-      atMs,
-      localDate: date,
-      storeId: receipt.storeId,
-      lines: units === undefined ? receipt.lines : receipt.lines.map((line, i) => ({ lineId: line.lineId, quantity: units[i] ?? line.quantity })),
-      decision: { policy: decision.policy, member: decision.member, lines: decision.lines, totals: decision.totals, points: decision.points },
-      returned: {},
-      owned,
-      cycleStart,
-      evidence,
-      evidenceSpend: evidence ? decision.totals.qualifyingSpend : 0,
-    };
+    const packed = packSale(receipt.receiptId ?? "", atMs, date, receipt.storeId, receipt.lines, event.kind === "sale" ? event.units : undefined, decision);
+    return { ...packed, owned, cycleStart, evidence, evidenceSpend: evidence ? decision.totals.qualifyingSpend : 0 };
   }
 
   private countSale(decision: Decision): void {
@@ -283,7 +274,7 @@ export class VersionReplay {
       const { snapshot, cycleStart } = this.snapshotOf(c, date);
       const tier = c.tier;
       const decision = this.decide({ receipt, member: snapshot, dayPayableBefore: c.dayPayableBefore(receipt.storeId, date) });
-      this.applySale(c, decision, receipt.receiptId ?? "", date, cycleStart);
+      this.applySale(c, decision, receipt.receiptId ?? "", atMs, date, cycleStart);
       const parkingAdded = c.addToDay(receipt.storeId, date, decision.totals.payable, decision.parking.freeHoursToday);
       this.countSale(decision);
       stats.memberSales++;
@@ -356,15 +347,17 @@ export class VersionReplay {
     }
     const c = this.customers.get(event.customerId);
     const record = c?.record(event.originalReceiptId);
-    if (c === undefined || record === undefined) {
+    // Past the window a sale is no longer returnable here, even when its record is still around.
+    if (c === undefined || record === undefined || (this.windowMs > 0 && record.atMs < atMs - this.windowMs)) {
       stats.returnsUnmatched++;
       return null;
     }
     const owner = record.owned && c.member ? c : null;
+    const original = unpackSale(record, this.policyRef, owner === null ? null : { id: owner.id, tier: owner.tier });
     const input: ReturnInput = {
       // The engine reads only lineId and quantity of the original receipt's lines.
-      original: { receipt: { lines: record.lines } as unknown as Receipt, decision: record.decision as Decision },
-      returnedBefore: record.returned,
+      original: { receipt: original.receipt as unknown as Receipt, decision: original.decision },
+      returnedBefore: record.returned ?? {},
       lines: event.lines,
       memberTierNow: owner?.tier ?? null,
     };
@@ -373,7 +366,8 @@ export class VersionReplay {
       return null;
     }
     const decision = decideReturn(input);
-    for (const line of event.lines) record.returned[line.lineId] = (record.returned[line.lineId] ?? 0) + line.quantity;
+    const returned = (record.returned ??= {});
+    for (const line of event.lines) returned[line.lineId] = (returned[line.lineId] ?? 0) + line.quantity;
     stats.returns++;
     stats.gross += decision.totals.gross;
     stats.discount += decision.totals.discount;
@@ -429,7 +423,7 @@ export class VersionReplay {
     const { snapshot, cycleStart } = this.snapshotOf(c, date);
     const tier = c.tier;
     const decision = this.decide({ receipt: { ...receipt, memberId: c.id }, member: snapshot, dayPayableBefore: c.dayPayableBefore(receipt.storeId, date), pricesFixed: true });
-    this.applySale(c, decision, receipt.receiptId ?? "", date, cycleStart);
+    this.applySale(c, decision, receipt.receiptId ?? "", saleMs, date, cycleStart);
     // The claimed row keeps the payable of its anonymous decision, and that is what later same-day totals add up.
     const anonymous = this.decide({ receipt, member: null, dayPayableBefore: 0 });
     const parkingAdded = c.addToDay(receipt.storeId, date, anonymous.totals.payable, decision.parking.freeHoursToday);

@@ -37,11 +37,20 @@ export function apiKeysRoutes(services: Services) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(create, async (c) => {
       const { role, name } = c.req.valid("json");
-      return c.json(await services.keys.create(role, name), 201);
+      const created = await services.db.transaction(async (tx) => {
+        const key = await services.keys.create(role, name, tx);
+        await services.audit.record(tx, c.get("principal"), { action: "key.created", detail: { keyId: key.id, role, name } });
+        return key;
+      });
+      return c.json(created, 201);
     })
     .openapi(list, async (c) => c.json({ keys: await services.keys.list() }, 200))
     .openapi(revoke, async (c) => {
-      if (!(await services.keys.revoke(c.req.valid("param").id))) throw new ApiError("not_found", "no such active key");
+      const { id } = c.req.valid("param");
+      await services.db.transaction(async (tx) => {
+        if (!(await services.keys.revoke(id, tx))) throw new ApiError("not_found", "no such active key");
+        await services.audit.record(tx, c.get("principal"), { action: "key.revoked", detail: { keyId: id } });
+      });
       return c.body(null, 204);
     });
 }
