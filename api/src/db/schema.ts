@@ -86,7 +86,11 @@ export const receipts = pgTable(
     evidenceFor: text("evidence_for"),
     createdAt: createdAt(),
   },
-  (t) => [index("receipts_member_day").on(t.memberId, t.storeId, t.localDate), index("receipts_original").on(t.originalReceiptId)],
+  (t) => [
+    index("receipts_member_day").on(t.memberId, t.storeId, t.localDate),
+    index("receipts_claimed_day").on(t.claimedBy, t.storeId, t.localDate),
+    index("receipts_original").on(t.originalReceiptId),
+  ],
 );
 
 /** The decision log: every quote, commit, return, claim and enrolment, with its input and result. */
@@ -102,6 +106,11 @@ export const decisions = pgTable(
     keyId: text("key_id"),
     input: jsonb("input").notNull(),
     result: jsonb("result").notNull(),
+    /**
+     * For quotes: what the engine saw besides the receipt (member snapshot, same-day total), so
+     * that the trace, left out of the stored result, is re-derived exactly on reading.
+     */
+    context: jsonb("context"),
     createdAt: createdAt(),
   },
   (t) => [index("decisions_receipt").on(t.receiptId), index("decisions_member").on(t.memberId)],

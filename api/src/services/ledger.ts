@@ -53,6 +53,11 @@ export async function lockMember(tx: Tx, id: string): Promise<MemberRow> {
   return row;
 }
 
+/** SQL for the payable total of the member in the enclosing query's `members` row, at a store on a local date. */
+export function sameDayPayable(storeId: string, localDate: string) {
+  return sql<string>`(select coalesce(sum(${receipts.payable}), 0) from ${receipts} where ${receipts.type} = 'sale' and ${receipts.storeId} = ${storeId} and ${receipts.localDate} = ${localDate} and (${receipts.memberId} = ${members.id} or ${receipts.claimedBy} = ${members.id}))`;
+}
+
 /** The member's payable total at a store on a local date, over the sales already committed or claimed. */
 export async function dayPayableBefore(tx: Tx, memberId: string, storeId: string, localDate: string): Promise<number> {
   const [row] = await tx

@@ -6,6 +6,7 @@ import {
   decideReturn,
   localDayOf,
   parseInstant,
+  receiptSchema,
   type Decision,
   type MemberSnapshot,
   type Policy,
@@ -13,15 +14,27 @@ import {
 } from "../../../engine/src/index";
 import type { Principal } from "../auth";
 import type { Db, Tx } from "../db/client";
-import { decisions, receipts } from "../db/schema";
+import { decisions, members, receipts } from "../db/schema";
 import { ApiError } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
 import type { DecisionLog } from "./decision-log";
-import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, snapshotOf, type Cause, type MemberRow } from "./ledger";
+import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, sameDayPayable, snapshotOf, type Cause, type MemberRow } from "./ledger";
 import type { PolicyRegistry, PublishedVersion } from "./policies";
 
 /** A decision as the API answers it: the engine's decision with the id it is logged under. */
 export type ApiDecision = { decisionId: string } & Omit<Decision, "trace"> & { trace: Decision["trace"] };
+
+/** What the engine saw for a quote besides the receipt: enough to decide it again, trace and all. */
+export interface QuoteContext {
+  member: MemberSnapshot | null;
+  dayPayableBefore: number;
+}
+
+/** Re-derives the trace of a logged sale quote from its receipt, context and policy version. */
+export function retraceQuote(registry: PolicyRegistry, policy: { id: string; version: number }, input: unknown, context: QuoteContext): Decision["trace"] {
+  const receipt = receiptSchema.parse(input);
+  return registry.version(policy.id, policy.version).compiled.decide({ receipt, member: context.member, dayPayableBefore: context.dayPayableBefore }).trace;
+}
 
 /** What the sales service needs. */
 export interface SalesDeps {
@@ -49,26 +62,44 @@ export class SalesService {
   private async memberFor(tx: Tx, memberId: string | null | undefined, lock: boolean): Promise<MemberRow | null> {
     if (!memberId) return null;
     if (lock) return lockMember(tx, memberId);
-    const row = await tx.query.members.findFirst({ where: (m, { eq: equal }) => equal(m.id, memberId) });
+    const [row] = await tx.select().from(members).where(eq(members.id, memberId)).limit(1);
     if (!row) throw new ApiError("not_found", `no member "${memberId}"`);
     return row;
+  }
+
+  /**
+   * A quote's member and its same store-day total in one round trip (the hot path of a till);
+   * the day is taken in the default program's time zone and re-read if the member's differs.
+   */
+  private async memberForQuote(receipt: Receipt): Promise<{ member: MemberRow | null; dayBefore: number | undefined }> {
+    if (!receipt.memberId) return { member: null, dayBefore: 0 };
+    const timezone = this.versionFor(null, parseInstant(receipt.at)).compiled.policy.settings.timezone;
+    const date = localDayOf(parseInstant(receipt.at), timezone).date;
+    const [row] = await this.deps.db
+      .select({ member: members, dayBefore: sameDayPayable(receipt.storeId, date) })
+      .from(members)
+      .where(eq(members.id, receipt.memberId))
+      .limit(1);
+    if (!row) throw new ApiError("not_found", `no member "${receipt.memberId}"`);
+    const memberTimezone = this.versionFor(row.member, parseInstant(receipt.at)).compiled.policy.settings.timezone;
+    return { member: row.member, dayBefore: memberTimezone === timezone ? Number(row.dayBefore) : undefined };
   }
 
   private versionFor(member: MemberRow | null, atMs: number): PublishedVersion {
     return this.deps.registry.inForce(member?.programId ?? this.deps.defaultProgram, atMs);
   }
 
-  private async decideSale(tx: Tx, receipt: Receipt, member: MemberRow | null, pricesFixed = false) {
+  private async decideSale(tx: Tx, receipt: Receipt, member: MemberRow | null, pricesFixed = false, knownDayBefore?: number) {
     const atMs = parseInstant(receipt.at);
     const version = this.versionFor(member, atMs);
     const policy = version.compiled.policy;
     const day = localDayOf(atMs, policy.settings.timezone);
     if (member?.status === "cancelled") throw new ApiError("unprocessable", `member "${member.id}" is cancelled`);
     const snapshot = member ? await this.snapshotOn(tx, member, policy, day.date) : null;
-    const before = member ? await dayPayableBefore(tx, member.id, receipt.storeId, day.date) : 0;
+    const before = !member ? 0 : knownDayBefore ?? (await dayPayableBefore(tx, member.id, receipt.storeId, day.date));
     const decision = version.compiled.decide({ receipt, member: snapshot, dayPayableBefore: before, pricesFixed });
     const cycle = snapshot ? cycleSpendBefore(policy, snapshot, day.date) : null;
-    return { version, policy, day, decision, cycle };
+    return { version, policy, day, decision, cycle, snapshot, before };
   }
 
   /**
@@ -87,6 +118,7 @@ export class SalesService {
     const db = this.deps.db;
     let decision: Decision;
     let member: MemberRow | null;
+    let context: QuoteContext | null = null;
     if (receipt.type === "return") {
       // The same body as a transaction: what this return would reverse, as things stand now.
       const original = await this.findReceipt(db, receipt.originalReceiptId!);
@@ -94,11 +126,17 @@ export class SalesService {
       member = await this.memberFor(db, original.memberId ?? original.claimedBy, false);
       decision = await this.decideReturnOf(db, receipt, original, member);
     } else {
-      member = await this.memberFor(db, receipt.memberId, false);
-      ({ decision } = await this.decideSale(db, receipt, member));
+      const found = await this.memberForQuote(receipt);
+      member = found.member;
+      const decided = await this.decideSale(db, receipt, member, false, found.dayBefore);
+      decision = decided.decision;
+      context = { member: decided.snapshot, dayPayableBefore: decided.before };
     }
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
-    this.deps.log.enqueue({ id: result.decisionId, kind: "quote", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId: receipt.receiptId ?? null, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
+    // A sale quote's trace is left out of the log (it is most of its size, and quotes are most of
+    // the traffic); the context the engine saw is kept instead, so reading re-derives it exactly.
+    const logged = context ? { ...result, trace: undefined } : result;
+    this.deps.log.enqueue({ id: result.decisionId, kind: "quote", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId: receipt.receiptId ?? null, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result: logged, context });
     return result;
   }
 

@@ -7,6 +7,7 @@ import { decisions } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { commonErrors, decisionSchema, notFound } from "../../schemas";
 import type { Services } from "../../services";
+import { retraceQuote, type QuoteContext } from "../../services/sales";
 import { validationHook } from "../validation";
 
 const quote = createRoute({
@@ -39,6 +40,9 @@ export function decisionsRoutes(services: Services) {
       await services.log.flush();
       const [row] = await services.db.select().from(decisions).where(eq(decisions.id, c.req.valid("param").id)).limit(1);
       if (!row) throw new ApiError("not_found", `no decision "${c.req.valid("param").id}"`);
-      return c.json({ id: row.id, kind: row.kind, policy: { id: row.policyId, version: row.policyVersion }, receiptId: row.receiptId, memberId: row.memberId, keyId: row.keyId, input: row.input, result: row.result, createdAt: row.createdAt }, 200);
+      const policy = { id: row.policyId, version: row.policyVersion };
+      let result = row.result as Record<string, unknown>;
+      if (row.context && result.trace === undefined) result = { ...result, trace: retraceQuote(services.registry, policy, row.input, row.context as QuoteContext) };
+      return c.json({ id: row.id, kind: row.kind, policy, receiptId: row.receiptId, memberId: row.memberId, keyId: row.keyId, input: row.input, result, createdAt: row.createdAt }, 200);
     });
 }
