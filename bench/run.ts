@@ -21,9 +21,11 @@ interface Machine {
   memoryGb: number;
   node: string;
   platform: string;
+  /** One-minute load averages when the run started and ended: figures from a busy machine are slower. */
+  loadAverage: { start: number; end: number };
 }
 
-function describeMachine(): Machine {
+function describeMachine(loadAtStart: number): Machine {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? "unknown",
@@ -31,6 +33,7 @@ function describeMachine(): Machine {
     memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAverage: { start: loadAtStart, end: Math.round(os.loadavg()[0]! * 100) / 100 },
   };
 }
 
@@ -41,7 +44,7 @@ function escapeCell(text: string): string {
 function renderTable(date: string, machine: Machine, results: SectionResult[]): string {
   const rows = results.flatMap((result) => result.figures.map((f) => `| ${result.section} | ${escapeCell(f.name)} | ${f.value.toLocaleString("en")} | ${escapeCell(f.unit)} | ${escapeCell(f.note ?? "")} |`));
   return [
-    `Last run ${date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node} (\`npm run bench\`; figures in \`bench/results/latest.json\`).`,
+    `Last run ${date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverage.start} → ${machine.loadAverage.end} (\`npm run bench\`; figures in \`bench/results/latest.json\`).`,
     "",
     "| section | figure | value | unit | how |",
     "|---|---|---:|---|---|",
@@ -61,7 +64,7 @@ function updateReadme(table: string): void {
 }
 
 async function main(): Promise<void> {
-  const machine = describeMachine();
+  const loadAtStart = Math.round(os.loadavg()[0]! * 100) / 100;
   const results: SectionResult[] = [];
   for (const section of sections) {
     console.log(`bench: ${section.name} …`);
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     results.push(result);
   }
+  const machine = describeMachine(loadAtStart);
   const date = new Date().toISOString();
   mkdirSync(fileURLToPath(new URL("bench/results/", root)), { recursive: true });
   // Written beside and renamed, so an interrupted run never leaves half a file.

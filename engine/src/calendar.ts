@@ -24,7 +24,8 @@ const offsetRows = new Map<string, Map<number, Float64Array>>();
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
 const QUARTERS_PER_DAY = 96;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const ROW_LIMIT = 20_000;
+// Days remembered per zone before the caches start over: eleven years, about 3 MB of rows.
+const DAY_LIMIT = 4_096;
 // Most calls ask about the zone the previous call asked about: skip the zone look-up then.
 let lastZone = "";
 let lastRows = new Map<number, Float64Array>();
@@ -68,7 +69,7 @@ export function zoneOffsetMs(timeZone: string, epochMs: number): number {
   const rows = rowsOf(timeZone);
   let row = rows.get(day);
   if (row === undefined) {
-    if (rows.size >= ROW_LIMIT) rows.clear();
+    if (rows.size >= DAY_LIMIT) rows.clear();
     row = new Float64Array(QUARTERS_PER_DAY).fill(Number.NaN);
     rows.set(day, row);
   }
@@ -97,7 +98,7 @@ export function localDayOf(epochMs: number, timeZone: string): LocalDay {
     const dayOfMonth = local.getUTCDate();
     const weekday = local.getUTCDay();
     day = { date: formatDate(year, month, dayOfMonth), year, month, dayOfMonth, dayOfWeek: weekday === 0 ? 7 : weekday };
-    if (dayCache.size >= ROW_LIMIT) dayCache.clear();
+    if (dayCache.size >= DAY_LIMIT) dayCache.clear();
     dayCache.set(dayNumber, day);
   }
   // A copy: callers own what they are given, the cache stays as computed.
@@ -201,7 +202,7 @@ function calendarYear(year: number): Cycle {
   let bounds = calendarYears.get(year);
   if (bounds === undefined) {
     bounds = { start: formatDate(year, 1, 1), end: formatDate(year, 12, 31) };
-    if (calendarYears.size >= ROW_LIMIT) calendarYears.clear();
+    if (calendarYears.size >= DAY_LIMIT) calendarYears.clear();
     calendarYears.set(year, bounds);
   }
   return bounds;

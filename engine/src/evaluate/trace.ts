@@ -1,6 +1,6 @@
 import type { TraceEntry } from "../decision";
 import { isFactName, type FactName } from "../facts/catalog";
-import { isLineFact, type FactContext, type PointerSink } from "./conditions";
+import { isLineFact, type CompiledCondition, type FactContext, type PointerSink } from "./conditions";
 import type { PlannedRule } from "./plan";
 
 /** Copies one fact from an evaluation context into the facts of a trace entry. */
@@ -13,102 +13,38 @@ export type FactCopier = (into: Record<string, unknown>, ctx: FactContext) => vo
  * (whose facts are exactly those, see lineFacts), every other fact from the receipt.
  */
 const copiers: { readonly [F in FactName]: FactCopier } = {
-  lineDepartment: (o, c) => {
-    o.lineDepartment = (c.line ?? c.receipt).lineDepartment;
-  },
-  lineZone: (o, c) => {
-    o.lineZone = (c.line ?? c.receipt).lineZone;
-  },
-  lineBrand: (o, c) => {
-    o.lineBrand = (c.line ?? c.receipt).lineBrand;
-  },
-  lineFullPrice: (o, c) => {
-    o.lineFullPrice = (c.line ?? c.receipt).lineFullPrice;
-  },
-  lineStyleId: (o, c) => {
-    o.lineStyleId = (c.line ?? c.receipt).lineStyleId;
-  },
-  lineSku: (o, c) => {
-    o.lineSku = (c.line ?? c.receipt).lineSku;
-  },
-  lineStyleUnits: (o, c) => {
-    o.lineStyleUnits = (c.line ?? c.receipt).lineStyleUnits;
-  },
-  lineQuantity: (o, c) => {
-    o.lineQuantity = (c.line ?? c.receipt).lineQuantity;
-  },
-  lineGross: (o, c) => {
-    o.lineGross = (c.line ?? c.receipt).lineGross;
-  },
-  storeId: (o, c) => {
-    o.storeId = c.receipt.storeId;
-  },
-  isMember: (o, c) => {
-    o.isMember = c.receipt.isMember;
-  },
-  memberTier: (o, c) => {
-    o.memberTier = c.receipt.memberTier;
-  },
-  memberStatus: (o, c) => {
-    o.memberStatus = c.receipt.memberStatus;
-  },
-  memberSupreme: (o, c) => {
-    o.memberSupreme = c.receipt.memberSupreme;
-  },
-  memberStudent: (o, c) => {
-    o.memberStudent = c.receipt.memberStudent;
-  },
-  memberStudentOfficer: (o, c) => {
-    o.memberStudentOfficer = c.receipt.memberStudentOfficer;
-  },
-  receiptGross: (o, c) => {
-    o.receiptGross = c.receipt.receiptGross;
-  },
-  localDate: (o, c) => {
-    o.localDate = c.receipt.localDate;
-  },
-  dayOfMonth: (o, c) => {
-    o.dayOfMonth = c.receipt.dayOfMonth;
-  },
-  month: (o, c) => {
-    o.month = c.receipt.month;
-  },
-  dayOfWeek: (o, c) => {
-    o.dayOfWeek = c.receipt.dayOfWeek;
-  },
-  isMemberDay: (o, c) => {
-    o.isMemberDay = c.receipt.isMemberDay;
-  },
-  receiptPayable: (o, c) => {
-    o.receiptPayable = c.receipt.receiptPayable;
-  },
-  receiptDiscount: (o, c) => {
-    o.receiptDiscount = c.receipt.receiptDiscount;
-  },
-  moneyTenderTotal: (o, c) => {
-    o.moneyTenderTotal = c.receipt.moneyTenderTotal;
-  },
-  tenderTotals: (o, c) => {
-    o.tenderTotals = c.receipt.tenderTotals;
-  },
-  qualifyingSpend: (o, c) => {
-    o.qualifyingSpend = c.receipt.qualifyingSpend;
-  },
-  dayPayableTotal: (o, c) => {
-    o.dayPayableTotal = c.receipt.dayPayableTotal;
-  },
-  cycleQualifyingSpend: (o, c) => {
-    o.cycleQualifyingSpend = c.receipt.cycleQualifyingSpend;
-  },
-  cycleQualifyingSpendAfter: (o, c) => {
-    o.cycleQualifyingSpendAfter = c.receipt.cycleQualifyingSpendAfter;
-  },
-  evidenceQualifyingSpend: (o, c) => {
-    o.evidenceQualifyingSpend = c.receipt.evidenceQualifyingSpend;
-  },
-  evidenceReceiptCount: (o, c) => {
-    o.evidenceReceiptCount = c.receipt.evidenceReceiptCount;
-  },
+  lineDepartment: (o, c) => (o.lineDepartment = (c.line ?? c.receipt).lineDepartment),
+  lineZone: (o, c) => (o.lineZone = (c.line ?? c.receipt).lineZone),
+  lineBrand: (o, c) => (o.lineBrand = (c.line ?? c.receipt).lineBrand),
+  lineFullPrice: (o, c) => (o.lineFullPrice = (c.line ?? c.receipt).lineFullPrice),
+  lineStyleId: (o, c) => (o.lineStyleId = (c.line ?? c.receipt).lineStyleId),
+  lineSku: (o, c) => (o.lineSku = (c.line ?? c.receipt).lineSku),
+  lineStyleUnits: (o, c) => (o.lineStyleUnits = (c.line ?? c.receipt).lineStyleUnits),
+  lineQuantity: (o, c) => (o.lineQuantity = (c.line ?? c.receipt).lineQuantity),
+  lineGross: (o, c) => (o.lineGross = (c.line ?? c.receipt).lineGross),
+  storeId: (o, c) => (o.storeId = c.receipt.storeId),
+  isMember: (o, c) => (o.isMember = c.receipt.isMember),
+  memberTier: (o, c) => (o.memberTier = c.receipt.memberTier),
+  memberStatus: (o, c) => (o.memberStatus = c.receipt.memberStatus),
+  memberSupreme: (o, c) => (o.memberSupreme = c.receipt.memberSupreme),
+  memberStudent: (o, c) => (o.memberStudent = c.receipt.memberStudent),
+  memberStudentOfficer: (o, c) => (o.memberStudentOfficer = c.receipt.memberStudentOfficer),
+  receiptGross: (o, c) => (o.receiptGross = c.receipt.receiptGross),
+  localDate: (o, c) => (o.localDate = c.receipt.localDate),
+  dayOfMonth: (o, c) => (o.dayOfMonth = c.receipt.dayOfMonth),
+  month: (o, c) => (o.month = c.receipt.month),
+  dayOfWeek: (o, c) => (o.dayOfWeek = c.receipt.dayOfWeek),
+  isMemberDay: (o, c) => (o.isMemberDay = c.receipt.isMemberDay),
+  receiptPayable: (o, c) => (o.receiptPayable = c.receipt.receiptPayable),
+  receiptDiscount: (o, c) => (o.receiptDiscount = c.receipt.receiptDiscount),
+  moneyTenderTotal: (o, c) => (o.moneyTenderTotal = c.receipt.moneyTenderTotal),
+  tenderTotals: (o, c) => (o.tenderTotals = c.receipt.tenderTotals),
+  qualifyingSpend: (o, c) => (o.qualifyingSpend = c.receipt.qualifyingSpend),
+  dayPayableTotal: (o, c) => (o.dayPayableTotal = c.receipt.dayPayableTotal),
+  cycleQualifyingSpend: (o, c) => (o.cycleQualifyingSpend = c.receipt.cycleQualifyingSpend),
+  cycleQualifyingSpendAfter: (o, c) => (o.cycleQualifyingSpendAfter = c.receipt.cycleQualifyingSpendAfter),
+  evidenceQualifyingSpend: (o, c) => (o.evidenceQualifyingSpend = c.receipt.evidenceQualifyingSpend),
+  evidenceReceiptCount: (o, c) => (o.evidenceReceiptCount = c.receipt.evidenceReceiptCount),
 };
 
 /** The copier of a fact named in a rule's fact list (catalog facts only, as planPolicy keeps them). */
@@ -119,8 +55,8 @@ export function factCopier(name: string): FactCopier {
 
 /**
  * Gathers failed pointers and hands them out as a list of exactly their number: a list grown by
- * push reserves room for seventeen, and failed lists (one or two pointers, most of them) were the
- * largest part of what a decision allocated.
+ * push reserves room for seventeen, and failed lists (one to four pointers) grown so were about a
+ * quarter of what a decision allocated.
  */
 class FailedPointers implements PointerSink {
   private readonly items: string[] = [];
@@ -130,10 +66,12 @@ class FailedPointers implements PointerSink {
     this.items[this.count++] = pointer;
   }
 
-  /** The pointers gathered since the last call, as a new list. */
-  take(): string[] {
-    const { items, count } = this;
+  /** The pointers `condition` lists for `ctx`, as a new list. */
+  collect(condition: CompiledCondition, ctx: FactContext): string[] {
+    // Counted from zero each time, so that an explain that threw leaves nothing behind.
     this.count = 0;
+    condition.explain(ctx, this);
+    const { items, count } = this;
     switch (count) {
       case 0:
         return [];
@@ -158,8 +96,7 @@ export function traceEntry(rule: PlannedRule, ctx: FactContext, fired: boolean, 
   const copy = rule.factCopiers;
   for (let i = 0; i < copy.length; i++) copy[i]!(facts, ctx);
   if (fired) return lineId === undefined ? { rule: rule.id, scope: rule.scope, fired, facts } : { rule: rule.id, scope: rule.scope, lineId, fired, facts };
-  rule.condition.explain(ctx, failedPointers);
-  const failed = failedPointers.take();
+  const failed = failedPointers.collect(rule.condition, ctx);
   // Built whole rather than given `failed` afterwards: an added property costs the entry a second allocation.
   return lineId === undefined ? { rule: rule.id, scope: rule.scope, fired, facts, failed } : { rule: rule.id, scope: rule.scope, lineId, fired, facts, failed };
 }

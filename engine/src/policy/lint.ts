@@ -54,18 +54,19 @@ function lintCondition(policy: Policy, condition: Condition, scope: RuleScope, p
     const decorated = condition.operator.includes(":");
     const base = baseOperator(condition.operator);
     const decorators = condition.operator.split(":").slice(0, -1);
-    const valueDecorated = decorators.some((d) => d === "someValue" || d === "everyValue");
-    // With swap the fact becomes the list; only a fact that is always a string can be searched.
+    const valueDecorators = decorators.filter((d) => d === "someValue" || d === "everyValue").length;
+    // An odd number of swaps makes the fact the list searched; only a fact that is always a string can be.
+    const swapped = decorators.filter((d) => d === "swap").length % 2 === 1;
     const factAlwaysString = isFactName(condition.fact) && ["string", "date"].includes(factCatalog[condition.fact].type);
-    if (decorators.filter((d) => d === "someValue" || d === "everyValue").length > 1) {
+    if (valueDecorators > 1) {
       out.push(error("unsupported_operator", `"${condition.operator}" would need lists of lists; use one someValue or everyValue`, `${path}/operator`));
-    } else if (decorators.includes("swap") && valueDecorated) {
+    } else if (decorators.includes("swap") && valueDecorators > 0) {
       out.push(error("unsupported_operator", `"${condition.operator}" mixes swap with a list decorator; write the condition without swap`, `${path}/operator`));
-    } else if (decorators.includes("swap") && LIST_OPERATORS.includes(base) && !(factAlwaysString && !valueDecorated && !Array.isArray(value))) {
-      out.push(error("unsupported_operator", `"swap" with "${base}" would look the value up in the fact, which is not a list; write the condition the other way round`, `${path}/operator`));
-    } else if (valueDecorated && LIST_OPERATORS.includes(base)) {
+    } else if (valueDecorators > 0 && LIST_OPERATORS.includes(base)) {
       out.push(error("unsupported_operator", `"${condition.operator}" needs a list of lists; use "${base}" with one list instead`, `${path}/operator`));
-    } else if ((valueDecorated || (LIST_OPERATORS.includes(base) && !decorators.includes("swap"))) && !Array.isArray(value)) {
+    } else if (swapped && LIST_OPERATORS.includes(base) && (!factAlwaysString || valueIsFact)) {
+      out.push(error("unsupported_operator", `"${condition.operator}" would look the value up in the fact, which is not a list; write the condition the other way round`, `${path}/operator`));
+    } else if ((valueDecorators > 0 || (LIST_OPERATORS.includes(base) && !swapped)) && !Array.isArray(value)) {
       out.push(error("bad_value", `"${condition.operator}" needs a literal list of values`, `${path}/value`));
     }
     if (!decorated && !valueIsFact && NUMBER_OPERATORS.includes(base) && typeof value !== "number") out.push(error("bad_value", `"${base}" needs a number`, `${path}/value`));
