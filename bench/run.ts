@@ -7,7 +7,11 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Section, SectionResult } from "./section";
 
-const sections: Section[] = [{ name: "engine", load: () => import("./engine") }];
+const sections: Section[] = [
+  { name: "engine", load: () => import("./engine") },
+  { name: "http", load: () => import("./http") },
+  { name: "simulate", load: () => import("./simulate") },
+];
 
 const root = new URL("../", import.meta.url);
 const resultsPath = fileURLToPath(new URL("bench/results/latest.json", root));

@@ -33,6 +33,11 @@ const routeTable: { method: "GET" | "POST" | "PUT" | "DELETE"; route: string; sa
   { method: "GET", route: "/v1/programs/{programId}/diff", sample: "/v1/programs/beiguo/diff?from=1&to=1", allowed: READERS },
   { method: "GET", route: "/v1/audit", sample: "/v1/audit", allowed: ["auditor", "admin"] },
   { method: "GET", route: "/v1/whoami", sample: "/v1/whoami", allowed: roles },
+  { method: "POST", route: "/v1/simulations", sample: "/v1/simulations", allowed: ["marketer", "approver"] },
+  { method: "GET", route: "/v1/simulations", sample: "/v1/simulations", allowed: READERS },
+  { method: "GET", route: "/v1/simulations/behaviour-diff", sample: "/v1/simulations/behaviour-diff?programId=beiguo&from=1&to=1", allowed: READERS },
+  { method: "GET", route: "/v1/simulations/{id}", sample: "/v1/simulations/sim_missing", allowed: READERS },
+  { method: "POST", route: "/v1/simulations/{id}/cancel", sample: "/v1/simulations/sim_missing/cancel", allowed: ["marketer", "approver"] },
 ];
 
 /** Routes anyone may call, without a key. */

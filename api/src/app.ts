@@ -6,6 +6,7 @@ import { ApiError, renderError } from "./errors";
 import { newId } from "./ids";
 import { apiKeysRoutes } from "./routes/api-keys/index";
 import { auditRoutes } from "./routes/audit/index";
+import { simulationsRoutes } from "./routes/simulations/index";
 import { serveEditor } from "./editor-static";
 import { programsRoutes } from "./routes/programs/index";
 import { decisionsRoutes } from "./routes/decisions/index";
@@ -14,6 +15,7 @@ import { membersRoutes } from "./routes/members/index";
 import { transactionsRoutes } from "./routes/transactions/index";
 import { whoamiRoutes } from "./routes/whoami/index";
 import type { Services } from "./services";
+import { storableJson } from "./storable-json";
 
 /** A structured log line; callers never put keys or request bodies in it. */
 export type Logger = (line: Record<string, unknown>) => void;
@@ -56,6 +58,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   app.use("/v1/*", authenticate(services.keys));
+  app.use("/v1/*", storableJson());
   if (options.editorDir) app.use("*", serveEditor(options.editorDir));
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
@@ -67,7 +70,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
     .route("/v1/lifecycle", lifecycleRoutes(services))
     .route("/v1/programs", programsRoutes(services))
     .route("/v1/whoami", whoamiRoutes())
-    .route("/v1/audit", auditRoutes(services));
+    .route("/v1/audit", auditRoutes(services))
+    .route("/v1/simulations", simulationsRoutes(services));
 
   app.openAPIRegistry.registerComponent("securitySchemes", securityScheme, { type: "http", scheme: "bearer", description: "An API key created with POST /v1/api-keys" });
   app.doc31("/openapi.json", {

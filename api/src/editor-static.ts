@@ -15,26 +15,22 @@ function isApiPath(path: string): boolean {
 export function serveEditor(dir: string): MiddlewareHandler {
   // Made on first use: serveStatic complains at once about a root that does not exist yet.
   let handlers: { files: MiddlewareHandler; index: MiddlewareHandler } | null = null;
-  const make = () => ({
-    files: serveStatic({
-      root: dir,
-      onFound: (path, c) => {
-        // Vite names built assets by content hash, so they never change; index.html must always be fresh.
-        c.header("cache-control", /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache");
-      },
-    }),
-    index: serveStatic({ root: dir, path: "index.html", onFound: (_path, c) => c.header("cache-control", "no-cache") }),
-  });
+  const cached = (res: Response, forever: boolean) => {
+    // Vite names built assets by content hash, so they never change; index.html must always be fresh.
+    res.headers.set("cache-control", forever ? "public, max-age=31536000, immutable" : "no-cache");
+    return res;
+  };
   return async (c, next) => {
     if (isApiPath(c.req.path) || (c.req.method !== "GET" && c.req.method !== "HEAD")) return next();
     if (!existsSync(join(dir, "index.html"))) {
       if (c.req.path !== "/") return next();
       return c.text("The editor is not built: run `npm run build:editor` (npm start builds it).", 503);
     }
-    handlers ??= make();
+    handlers ??= { files: serveStatic({ root: dir }), index: serveStatic({ root: dir, path: "index.html" }) };
     const served = await handlers.files(c, async () => {});
-    if (served) return served;
+    if (served) return cached(served, c.req.path.startsWith("/assets/"));
     if (/\.[A-Za-z0-9]+$/.test(c.req.path) && !c.req.path.endsWith(".html")) return next();
-    return handlers.index(c, next);
+    const page = await handlers.index(c, async () => {});
+    return page ? cached(page, false) : next();
   };
 }

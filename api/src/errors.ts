@@ -58,10 +58,17 @@ const TITLES: Record<ProblemCode, string> = {
   internal: "Internal error",
 };
 
+// Socket and postgres.js codes of a database out of reach, and PostgreSQL's shutdown and connection classes.
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECT_TIMEOUT", "CONNECTION_DESTROYED", "57P01", "57P02", "57P03", "08006", "08001", "08003"]);
+
 /** Whether an error comes from the database being out of reach, so the client should retry later. */
 export function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECT_TIMEOUT", "CONNECTION_DESTROYED", "57P01", "57P03", "08006", "08001", "08003"].includes(code);
+  // The driver's error may come wrapped (drizzle's DrizzleQueryError keeps it as the cause).
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 /** Renders any error as RFC 9457 problem details; only 5xx are logged, never with request secrets. */

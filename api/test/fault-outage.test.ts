@@ -148,6 +148,7 @@ describe.skipIf(!BIN)("the database stops under load and comes back (private Pos
       clearInterval(timer);
       await settled();
 
+      console.log(service.running(), service.output.stderr.slice(0, 3000), sent.map((s) => `${s.kind} +${Math.round(s.startedAt - stopping)} ${s.error ?? s.answer!.status} ${Math.round(s.answer?.ms ?? -1)}`).join("\n"), {down: down - stopping, restarting: restarting - stopping, up: up - stopping});
       const describeSent = (s: Sent) => `${s.kind} at +${Math.round(s.startedAt - stopping)} ms: ${s.error ?? `${s.answer!.status} in ${Math.round(s.answer!.ms)} ms ${JSON.stringify(s.answer!.body).slice(0, 200)}`}`;
       // No request hangs or breaks, whatever the phase: an answer, and only success or 503.
       for (const s of sent) {

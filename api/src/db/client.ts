@@ -35,13 +35,17 @@ export async function createDb(target: DbTarget): Promise<Database> {
       max: 10,
       onnotice: () => {},
       connect_timeout: 5,
+      // Reconnect at most 100 ms after a connection closed: postgres.js's default backoff grows to
+      // 20 s while the server is away, and a request waiting for it would hang instead of failing fast.
+      backoff: () => 0.1,
       ...(searchPath ? { connection: { search_path: searchPath } } : {}),
     });
-    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+    const client = withSafeTransactions(sql);
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,
       driver: "postgres",
-      migrate: () => migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS, ...(searchPath ? { migrationsSchema: searchPath } : {}) }),
+      migrate: () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: MIGRATIONS, ...(searchPath ? { migrationsSchema: searchPath } : {}) }),
       close: () => sql.end({ timeout: 5 }),
     };
   }
@@ -58,6 +62,64 @@ export async function createDb(target: DbTarget): Promise<Database> {
     migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS }),
     close: () => client.close(),
   };
+}
+
+// Errors that mean the connection itself is gone (postgres.js codes, socket codes, server shutdown).
+const CONNECTION_LOST = new Set(["CONNECTION_CLOSED", "CONNECTION_DESTROYED", "ECONNRESET", "EPIPE", "57P01", "57P02"]);
+
+function isConnectionLost(error: unknown): boolean {
+  // Drizzle wraps driver errors in its own, with the driver's error as the cause.
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (CONNECTION_LOST.has((e as { code?: unknown }).code as string)) return true;
+  return false;
+}
+
+/**
+ * postgres.js 3.4.9 schedules small writes with setImmediate, and a write to a connection whose
+ * socket has closed throws from that callback and ends the process (porsager/postgres#1154,
+ * #1208). Its transactions write to their connection after it died: the ROLLBACK after a failed
+ * query, the COMMIT after the body, or the body's next query. So a transaction whose connection is
+ * lost is failed here at once and never writes to that connection again; its body is left pending.
+ */
+function withSafeTransactions(sql: postgres.Sql): postgres.Sql {
+  type Fn = (tx: postgres.TransactionSql) => unknown;
+  const guard = (tx: postgres.TransactionSql, lost: () => unknown): postgres.TransactionSql =>
+    new Proxy(tx, {
+      get(target, property, receiver) {
+        if (property === "unsafe")
+          return (...args: Parameters<postgres.TransactionSql["unsafe"]>) => {
+            if (!lost()) return target.unsafe(...args);
+            // What drizzle does with a query: `.values()` on it, then await it.
+            const failed = { values: () => failed, then: (resolve?: (v: never) => unknown, reject?: (e: unknown) => unknown) => Promise.reject(lost()).then(resolve, reject) };
+            return failed;
+          };
+        if (property === "savepoint") return (fn: Fn) => (lost() ? Promise.reject(lost()) : target.savepoint((inner) => fn(guard(inner, lost))));
+        return Reflect.get(target, property, receiver);
+      },
+    });
+  const begin = (...args: [Fn] | [string, Fn]) =>
+    new Promise((resolve, reject) => {
+      const [options, fn] = args.length === 2 ? args : ["", args[0]];
+      let lost: unknown = null;
+      const fail = (error: unknown) => {
+        lost ??= error;
+        reject(error);
+      };
+      const never = new Promise<never>(() => {});
+      sql
+        .begin(options, async (tx) => {
+          let result: unknown;
+          try {
+            result = await fn(guard(tx, () => lost));
+          } catch (error) {
+            if (!lost && !isConnectionLost(error)) throw error;
+            fail(error);
+            return never;
+          }
+          return lost ? never : result;
+        })
+        .then(resolve, (error: unknown) => (isConnectionLost(error) ? fail(error) : reject(error)));
+    });
+  return new Proxy(sql, { get: (target, property, receiver) => (property === "begin" ? begin : Reflect.get(target, property, receiver)) });
 }
 
 /** Dumps an in-memory PGlite database, to clone fresh copies of a migrated template in tests. */

@@ -182,3 +182,26 @@ export const auditEvents = pgTable(
   },
   (t) => [index("audit_events_program").on(t.programId, t.id), index("audit_events_actor").on(t.actorName, t.id)],
 );
+
+/** Simulation jobs: what was asked, how far the replay got, and what it found. */
+export const simulations = pgTable(
+  "simulations",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    programId: text("program_id").notNull(),
+    draftVersion: integer("draft_version").notNull(),
+    baselineVersion: integer("baseline_version"),
+    source: text("source").notNull(),
+    params: jsonb("params").notNull(),
+    status: text("status").notNull(),
+    progress: jsonb("progress").notNull().default({}),
+    result: jsonb("result"),
+    error: text("error"),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "string" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "string" }),
+  },
+  (t) => [index("simulations_created").on(t.createdAt)],
+);

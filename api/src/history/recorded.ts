@@ -46,8 +46,6 @@ function afterClause(createdAt: SQL | unknown, key: SQL | unknown, after: { crea
 /** Options of the recorded history. */
 export interface RecordedOptions {
   programId: string;
-  /** Stop reading at this instant (commit time, ISO). */
-  until?: string | null;
 }
 
 /**
@@ -113,7 +111,6 @@ export async function* recordedHistory(db: Db, options: RecordedOptions): AsyncG
   });
   const sources = [receiptRows, memberRows, claimRows];
   const heads = await Promise.all(sources.map(async (s) => (await s.next()).value ?? null));
-  const until = options.until ? Date.parse(options.until) * 1000 : Number.POSITIVE_INFINITY;
   let batch: HistoryEvent[] = [];
   for (;;) {
     let best = -1;
@@ -123,7 +120,6 @@ export async function* recordedHistory(db: Db, options: RecordedOptions): AsyncG
     }
     if (best < 0) break;
     const head = heads[best]!;
-    if (timestampMicros(head.createdAt) >= until) break;
     batch.push(head.event);
     if (batch.length >= 1_000) {
       yield batch;

@@ -30,12 +30,12 @@ describe("replaying recorded receipts reproduces the live ledger", () => {
       return res.body.member.id as string;
     };
 
-    // M1: silver on 6,000 yuan of evidence; a member-day sale; 45,000 then 5,000 more: platinum (20 gift hours).
+    // M1: silver on 6,000 yuan of evidence; a member-day sale; 45,000 then 8,000 more: platinum (20 gift hours).
     await commit({ receiptId: "E1", at: "2026-03-01T10:00:00+08:00", lines: [line("1", 6_000)] });
     const m1 = await enrol("2026-03-01T10:30:00+08:00", ["E1"]);
     await commit({ receiptId: "S1", memberId: m1, at: "2026-03-01T11:00:00+08:00", lines: [line("1", 350), line("2", 120, { department: "dining" })] });
     await commit({ receiptId: "S2", memberId: m1, at: "2026-03-08T15:00:00+08:00", lines: [line("1", 45_000), line("2", 80, { department: "supermarket", quantity: 3 })] });
-    await commit({ receiptId: "S3", memberId: m1, at: "2026-03-08T16:00:00+08:00", lines: [line("1", 5_000), line("2", 700, { fullPrice: false })] });
+    await commit({ receiptId: "S3", memberId: m1, at: "2026-03-08T16:00:00+08:00", lines: [line("1", 8_000), line("2", 700, { fullPrice: false })] });
     // An anonymous sale claimed the same day, then part of S2's second line and all of S1 returned.
     await commit({ receiptId: "A1", at: "2026-03-09T12:00:00+08:00", lines: [line("1", 900)] });
     const claim = await t.request("POST", "/v1/transactions/A1/claim", { role: "pos", body: { memberId: m1, at: "2026-03-09T18:00:00+08:00" } });

@@ -6,6 +6,7 @@ import { LifecycleService } from "./lifecycle";
 import { MembersService } from "./members";
 import { PolicyRegistry } from "./policies";
 import { SalesService } from "./sales";
+import { SimulationsService } from "./simulations";
 import { VersionsService } from "./versions";
 
 /** Everything the routes use, built once from the database and the settings. */
@@ -19,6 +20,7 @@ export interface Services {
   lifecycle: LifecycleService;
   audit: AuditTrail;
   versions: VersionsService;
+  simulations: SimulationsService;
   now: () => Date;
 }
 
@@ -45,6 +47,7 @@ export function createServices(db: Db, options: ServiceOptions): Services {
     lifecycle: new LifecycleService({ db, registry, log }),
     audit,
     versions: new VersionsService({ db, registry, audit, now }),
+    simulations: new SimulationsService({ db, registry, now, onError: options.onError }),
     now,
   };
 }

@@ -22,22 +22,23 @@ export type AuditEvent = Extract<InferResponseType<Client["v1"]["audit"]["$get"]
 export type ServerDecision = InferResponseType<Client["v1"]["decisions"]["$post"], 200>;
 export type QuoteRequest = InferRequestType<Client["v1"]["decisions"]["$post"]>["json"];
 
-/** A simulation job as the simulations API reports it (that API is optional: see SimulationState). */
+/** A simulation job as the simulations API reports it (read defensively: see SimulationState). */
 export interface SimulationJob {
   id: string;
   status: string;
-  progress?: number;
-  results?: unknown;
+  /** How far the replay got: events read and the instant of the last one (or a share 0–1). */
+  progress?: number | { events?: number; sales?: number; returns?: number; at?: string | null } | null;
+  result?: unknown;
   error?: unknown;
 }
 
-/** What a simulation is asked to do. */
+/** What a simulation is asked to do: POST /v1/simulations. */
 export interface SimulationRequest {
   programId: string;
   draftVersion: number;
   baselineVersion?: number;
   source: "recorded" | "synthetic";
-  [option: string]: unknown;
+  synthetic?: { members: number; days: number; start?: string; seed?: number };
 }
 
 /** A failed call: the problem document's code and detail, or `network` when the server was not reached. */
@@ -116,6 +117,7 @@ export function createApi(baseUrl: string, key: string, fetchImpl: typeof fetch 
     // The simulations API is built separately and may be absent: plain calls, read defensively.
     startSimulation: async (request: SimulationRequest) => (await raw("POST", "/v1/simulations", request)) as { id: string },
     simulation: async (id: string) => (await raw("GET", `/v1/simulations/${encodeURIComponent(id)}`)) as SimulationJob,
+    cancelSimulation: async (id: string) => (await raw("POST", `/v1/simulations/${encodeURIComponent(id)}/cancel`)) as SimulationJob,
   };
 }
 

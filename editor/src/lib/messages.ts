@@ -114,12 +114,12 @@ export const zh = {
   "diag.at": "位置",
 
   "preview.title": "费用预估(浏览器内计算)",
-  "preview.sample": "{count} 张合成小票,对比 v{baseline} 与当前草稿",
+  "preview.sample": "{count} 张合成小票,对比 v{baseline} 与本版本",
   "preview.noBaseline": "没有可对比的基准版本",
   "preview.unavailable": "草稿有错误,暂无法预估",
   "preview.metric": "指标",
   "preview.baseline": "基准",
-  "preview.draft": "草稿",
+  "preview.draft": "本版本",
   "preview.delta": "变化",
   "preview.discount": "折扣成本",
   "preview.pointsLiability": "积分负债",
@@ -214,6 +214,8 @@ export const zh = {
   "sim.change": "变化",
   "sim.needDraft": "请先打开一个版本",
   "sim.receipts": "小票数",
+  "sim.events": "已重放 {count} 个事件",
+  "sim.savesFirst": "服务器模拟已保存的版本:开始前会先保存草稿。",
   "sim.metric.discount": "折扣成本",
   "sim.metric.pointsLiability": "积分负债",
   "sim.metric.parkingHours": "免费停车(小时)",
@@ -371,12 +373,12 @@ export const en: Record<MessageKey, string> = {
   "diag.at": "at",
 
   "preview.title": "Cost preview (computed in the browser)",
-  "preview.sample": "{count} synthetic receipts, v{baseline} against this draft",
+  "preview.sample": "{count} synthetic receipts, v{baseline} against this version",
   "preview.noBaseline": "No baseline version to compare with",
   "preview.unavailable": "The draft has errors: no preview yet",
   "preview.metric": "Metric",
   "preview.baseline": "Baseline",
-  "preview.draft": "Draft",
+  "preview.draft": "This version",
   "preview.delta": "Change",
   "preview.discount": "Discount cost",
   "preview.pointsLiability": "Points liability",
@@ -471,6 +473,8 @@ export const en: Record<MessageKey, string> = {
   "sim.change": "Change",
   "sim.needDraft": "Open a version first",
   "sim.receipts": "Receipts",
+  "sim.events": "{count} events replayed",
+  "sim.savesFirst": "The server simulates the saved version: the draft is saved first.",
   "sim.metric.discount": "Discount cost",
   "sim.metric.pointsLiability": "Points liability",
   "sim.metric.parkingHours": "Free parking (hours)",
@@ -552,6 +556,9 @@ export const terms: Record<string, { zh: string; en: string }> = {
   dormant: { zh: "睡眠", en: "dormant" },
   cancelled: { zh: "注销", en: "cancelled" },
 };
+
+/** The benefit flags the POS and the service desk know how to show. */
+export const benefitFlags = ["member_events", "points_for_gifts", "vip_lounge", "alliance_merchants", "gift_delivery", "free_magazine", "dedicated_parking_space", "reserved_parking", "personal_concierge", "free_gift_wrapping", "priority_service"] as const;
 
 /** Operators of conditions, as the policy format's documentation names them. */
 export const operatorTerms: Record<string, { zh: string; en: string }> = {

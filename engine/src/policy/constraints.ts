@@ -21,7 +21,7 @@ export function requiredLeaves(condition: Condition, named: NamedConditions, dep
   if ("all" in condition) return condition.all.flatMap((c) => requiredLeaves(c, named, depth + 1));
   if ("any" in condition && condition.any.length === 1) return requiredLeaves(condition.any[0]!, named, depth + 1);
   if ("condition" in condition) {
-    const target = named[condition.condition];
+    const target = Object.hasOwn(named, condition.condition) ? named[condition.condition] : undefined;
     return target ? requiredLeaves(target, named, depth + 1) : [];
   }
   return [];

@@ -38,7 +38,8 @@ function lintCondition(policy: Policy, condition: Condition, scope: RuleScope, p
   else if ("not" in condition) lintCondition(policy, condition.not, scope, `${path}/not`, out, expanding);
   else if ("condition" in condition) {
     const name = condition.condition;
-    const target = policy.conditions[name];
+    // Own names only: "constructor" or "toString" must not resolve through the prototype.
+    const target = Object.hasOwn(policy.conditions, name) ? policy.conditions[name] : undefined;
     if (!target) out.push(error("unknown_condition", `no named condition "${name}" in /conditions`, `${path}/condition`));
     else if (expanding.includes(name)) out.push(error("circular_condition", `named condition "${name}" refers to itself`, `${path}/condition`));
     else lintCondition(policy, target, scope, `/conditions/${name}`, out, [...expanding, name]);
@@ -142,14 +143,13 @@ export function lintPolicy(policy: Policy): Diagnostic[] {
 function lintThresholds(policy: Policy, tierRank: Map<string, number>, out: Diagnostic[]): void {
   for (const type of ["tier-entry", "tier-upgrade"] as const) {
     const rules = policy.rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => rule.event.type === type && tierRank.has(tierOf(rule)!));
-    for (const a of rules) {
-      for (const b of rules) {
-        const rankA = tierRank.get(tierOf(a.rule)!)!;
-        const rankB = tierRank.get(tierOf(b.rule)!)!;
-        if (rankA < rankB && thresholdOf(a.rule) >= thresholdOf(b.rule)) {
-          const field = type === "tier-entry" ? "minSpend" : "minCycleSpend";
-          out.push(error("thresholds_not_increasing", `${tierOf(b.rule)} (${thresholdOf(b.rule)}) must need more than ${tierOf(a.rule)} (${thresholdOf(a.rule)})`, `/rules/${b.index}/event/params/${field}`));
-        }
+    // One error per rule, naming the first lower tier it does not exceed: a list of rules per pair would grow with the square of the rules.
+    for (const b of rules) {
+      const rankB = tierRank.get(tierOf(b.rule)!)!;
+      const a = rules.find((a) => tierRank.get(tierOf(a.rule)!)! < rankB && thresholdOf(a.rule) >= thresholdOf(b.rule));
+      if (a) {
+        const field = type === "tier-entry" ? "minSpend" : "minCycleSpend";
+        out.push(error("thresholds_not_increasing", `${tierOf(b.rule)} (${thresholdOf(b.rule)}) must need more than ${tierOf(a.rule)} (${thresholdOf(a.rule)})`, `/rules/${b.index}/event/params/${field}`));
       }
     }
   }
@@ -157,16 +157,13 @@ function lintThresholds(policy: Policy, tierRank: Map<string, number>, out: Diag
 
 function lintSingleWinners(policy: Policy, out: Diagnostic[]): void {
   for (const family of SINGLE_WINNER) {
-    const rules = policy.rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => rule.event.type === family);
-    for (let i = 0; i < rules.length; i++) {
-      for (let j = i + 1; j < rules.length; j++) {
-        const a = rules[i]!;
-        const b = rules[j]!;
-        const together = [...requiredLeaves(a.rule.conditions, policy.conditions), ...requiredLeaves(b.rule.conditions, policy.conditions)];
-        if (!isContradictory(together)) {
-          out.push(warning("conflicting_effects", `rules "${a.rule.id}" and "${b.rule.id}" can fire together, but only one ${family} effect applies (the larger)`, `/rules/${b.index}`));
-        }
-      }
+    const rules = policy.rules.map((rule, index) => ({ rule, index, leaves: requiredLeaves(rule.conditions, policy.conditions) })).filter(({ rule }) => rule.event.type === family);
+    // One warning per rule, naming the first earlier rule it can fire with: a warning per pair would grow with the square of the rules.
+    for (let j = 1; j < rules.length; j++) {
+      const b = rules[j]!;
+      let a: (typeof rules)[number] | undefined;
+      for (let i = 0; i < j && !a; i++) if (!isContradictory([...rules[i]!.leaves, ...b.leaves])) a = rules[i];
+      if (a) out.push(warning("conflicting_effects", `rules "${a.rule.id}" and "${b.rule.id}" can fire together, but only one ${family} effect applies (the larger)`, `/rules/${b.index}`));
     }
   }
 }

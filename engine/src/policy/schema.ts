@@ -14,11 +14,18 @@ export const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use lo
 const decimalSchema = z.number().refine((n) => Number.isFinite(n) && Math.abs(Math.round(n * 10_000) - n * 10_000) < 1e-6, "at most four decimals");
 const fenSchema = z.number().int().min(0).max(1_000_000_000_000);
 
+// What every object inherits (constructor, __proto__, toString, ...): a path names a fact's own fields only.
+const INHERITED_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), "prototype"]);
+
 /**
  * A fact path: a dotted or indexed walk into an object-valued fact, e.g. `$.cash` or `$.items[0]`.
- * Only this safe subset of JSONPath is accepted: no filters, scripts or recursion.
+ * Only this safe subset of JSONPath is accepted: no filters, scripts or recursion, and no step
+ * naming an inherited property such as `constructor` or `__proto__`.
  */
-export const factPathSchema = z.string().regex(/^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d{1,4}\])+$/, "use $.name or $[index] steps only");
+export const factPathSchema = z
+  .string()
+  .regex(/^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d{1,4}\])+$/, "use $.name or $[index] steps only")
+  .refine((path) => !(path.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []).some((name) => INHERITED_NAMES.has(name)), "a path may not name an inherited property such as constructor, __proto__ or toString");
 
 const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /** A literal compared against a fact: a scalar or a list of scalars. */
@@ -153,6 +160,9 @@ export const settingsSchema = z
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** The most rules a program may hold (the shipped program has 23). */
+export const MAX_RULES = 500;
+
 /** A membership program as a versioned JSON document. */
 export const policySchema = z
   .object({
@@ -166,7 +176,8 @@ export const policySchema = z
     settings: settingsSchema,
     /** Named conditions must be boolean nodes or references, as json-rules-engine requires of them. */
     conditions: z.record(slugSchema, topConditionSchema).default({}),
-    rules: z.array(ruleSchema),
+    /** At most MAX_RULES: lint compares rules pairwise, and a draft is linted inside the request that saves it. */
+    rules: z.array(ruleSchema).max(MAX_RULES),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;

@@ -37,7 +37,8 @@ export interface EnrolEvent {
   customerId: string;
   storeId: string;
   at: string;
-  evidenceReceiptIds: readonly string[];
+  /** The evidence; when absent, every sale of the customer marked as evidence and not yet used. */
+  evidenceReceiptIds?: readonly string[];
   profile?: { student: boolean; studentOfficer: boolean };
 }
 

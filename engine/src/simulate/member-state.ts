@@ -15,41 +15,51 @@ export interface Lot {
  * What a return needs of its original sale, kept for the return window and packed small: per
  * line its id and, in `amounts`, four numbers (units, gross, payable, qualifying 1/0).
  */
-export interface SaleRecord {
-  receiptId: string;
-  atMs: number;
-  localDate: string;
-  storeId: string;
-  lineIds: string[];
-  amounts: number[];
-  payable: number;
-  qualifyingSpend: number;
-  points: number;
+export class SaleRecord {
+  readonly lineIds: string[];
+  readonly amounts: number[];
+  readonly payable: number;
+  readonly qualifyingSpend: number;
+  readonly points: number;
   /** Quantities returned so far by lineId; null until the first return. */
-  returned: Record<string, number> | null;
-  /** Whether the sale was the member's (earned points, counted spend) in this version. */
-  owned: boolean;
-  cycleStart: string | null;
-  /** Anonymous evidence of the customer's enrolment not yet decided; its qualifying spend net of returns. */
+  returned: Record<string, number> | null = null;
+  /** Anonymous evidence of the customer's enrolment not yet decided, and its qualifying spend net of returns. */
   evidence: boolean;
   evidenceSpend: number;
-}
 
-/** Packs a sale's lines and decision into a record. */
-export function packSale(receiptId: string, atMs: number, localDate: string, storeId: string, receiptLines: readonly { lineId: string; quantity: number }[], units: readonly number[] | undefined, decision: Decision): Omit<SaleRecord, "owned" | "cycleStart" | "evidence" | "evidenceSpend"> {
-  const n = receiptLines.length;
-  const lineIds: string[] = new Array(n);
-  const amounts: number[] = new Array(n * 4);
-  const lines = decision.lines;
-  for (let i = 0; i < n; i++) {
-    const line = lines[i]!;
-    lineIds[i] = receiptLines[i]!.lineId;
-    amounts[i * 4] = units?.[i] ?? receiptLines[i]!.quantity;
-    amounts[i * 4 + 1] = line.gross;
-    amounts[i * 4 + 2] = line.payable;
-    amounts[i * 4 + 3] = line.qualifying ? 1 : 0;
+  constructor(
+    readonly receiptId: string,
+    readonly atMs: number,
+    readonly localDate: string,
+    readonly storeId: string,
+    receiptLines: readonly { lineId: string; quantity: number }[],
+    units: readonly number[] | undefined,
+    decision: Decision,
+    /** Whether the sale was the member's (earned points, counted spend) in this version. */
+    readonly owned: boolean,
+    readonly cycleStart: string | null,
+    evidence: boolean,
+  ) {
+    const n = receiptLines.length;
+    const lineIds: string[] = new Array(n);
+    const amounts: number[] = new Array(n * 4);
+    const lines = decision.lines;
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!;
+      lineIds[i] = receiptLines[i]!.lineId;
+      amounts[i * 4] = units?.[i] ?? receiptLines[i]!.quantity;
+      amounts[i * 4 + 1] = line.gross;
+      amounts[i * 4 + 2] = line.payable;
+      amounts[i * 4 + 3] = line.qualifying ? 1 : 0;
+    }
+    this.lineIds = lineIds;
+    this.amounts = amounts;
+    this.payable = decision.totals.payable;
+    this.qualifyingSpend = decision.totals.qualifyingSpend;
+    this.points = decision.points.earned;
+    this.evidence = evidence;
+    this.evidenceSpend = evidence ? decision.totals.qualifyingSpend : 0;
   }
-  return { receiptId, atMs, localDate, storeId, lineIds, amounts, payable: decision.totals.payable, qualifyingSpend: decision.totals.qualifyingSpend, points: decision.points.earned, returned: null };
 }
 
 /** The original sale as the engine's return decision reads it: the lines' ids and units, and the decision's amounts. */
@@ -148,7 +158,9 @@ export class CustomerState {
   parkingHours = 0;
   lastQualifyingOn: string | null = null;
   lots: Lot[] = [];
+  /** Sales still returnable, oldest first, from `recordsHead` on. */
   records: SaleRecord[] = [];
+  recordsHead = 0;
   /** The member's tiers with the dates they began, e.g. "guest@2026-01-05 silver@2026-03-02". */
   path = "";
   /** The entry rule that admitted the customer, when an enrolment did. */
@@ -331,19 +343,24 @@ export class CustomerState {
     return added;
   }
 
-  /** Drops sale records older than the return window. */
-  pruneRecords(oldestMs: number): void {
+  /** Keeps a sale record, dropping those older than the return window (`oldestMs`). */
+  keepRecord(record: SaleRecord, oldestMs: number): void {
     const records = this.records;
-    if (records.length === 0 || records[0]!.atMs >= oldestMs) return;
-    let i = 0;
-    while (i < records.length && records[i]!.atMs < oldestMs && !records[i]!.evidence) i++;
-    records.splice(0, i);
+    let head = this.recordsHead;
+    while (head < records.length && records[head]!.atMs < oldestMs) head++;
+    // Dropped from the front by moving the head; the list is cut only when the dead part is large.
+    if (head > 16 && head * 2 > records.length) {
+      records.splice(0, head);
+      head = 0;
+    }
+    this.recordsHead = head;
+    records.push(record);
   }
 
   /** The sale record of a receipt, if it is still kept. */
   record(receiptId: string): SaleRecord | undefined {
     const records = this.records;
-    for (let i = records.length - 1; i >= 0; i--) if (records[i]!.receiptId === receiptId) return records[i];
+    for (let i = records.length - 1; i >= this.recordsHead; i--) if (records[i]!.receiptId === receiptId) return records[i];
     return undefined;
   }
 }

@@ -6,7 +6,7 @@ import type { SaleInput } from "../facts/gather";
 import type { Policy } from "../policy/schema";
 import type { MemberSnapshot, Receipt } from "../receipt";
 import type { ClaimEvent, EnrolEvent, OpenEvent, ReturnEvent, SaleEvent } from "./events";
-import { CustomerState, packSale, PointsBook, unpackSale, type SaleRecord } from "./member-state";
+import { CustomerState, PointsBook, SaleRecord, unpackSale } from "./member-state";
 
 /**
  * How customers of the history become members:
@@ -176,9 +176,16 @@ export class VersionReplay {
     this.stats.tierByMonth.push({ month, counts: Object.fromEntries(this.tierCounts) });
   }
 
-  /** Ends the replay at `endMs`: pending applications are decided, points due are expired, the last month is closed. */
-  finish(endMs: number): void {
-    if (Number.isFinite(endMs)) this.advance(endMs);
+  /**
+   * Ends the replay at `endMs` (the period's exclusive end, or the last event): pending applications
+   * are decided, points due by then are expired, the last month is closed.
+   */
+  finish(endMs: number, exclusive = false): void {
+    if (Number.isFinite(endMs)) {
+      this.advance(exclusive ? endMs - 1 : endMs);
+      const expired = this.book.expireUpTo(endMs);
+      if (expired > 0) this.stats.pointsExpired += expired;
+    }
     if (this.pending.length > 0) this.decideApplications();
     if (this.clockMonth !== "") this.closeMonth(this.clockMonth);
     this.clockMonth = "";
@@ -237,14 +244,12 @@ export class VersionReplay {
   }
 
   private keep(c: CustomerState, record: SaleRecord): void {
-    if (this.windowMs > 0) c.pruneRecords(record.atMs - this.windowMs);
-    c.records.push(record);
+    c.keepRecord(record, this.windowMs > 0 ? record.atMs - this.windowMs : Number.NEGATIVE_INFINITY);
   }
 
   private recordOf(event: SaleEvent | ClaimEvent, decision: Decision, atMs: number, date: string, owned: boolean, cycleStart: string | null, evidence: boolean): SaleRecord {
     const receipt = event.receipt;
-    const packed = packSale(receipt.receiptId ?? "", atMs, date, receipt.storeId, receipt.lines, event.kind === "sale" ? event.units : undefined, decision);
-    return { ...packed, owned, cycleStart, evidence, evidenceSpend: evidence ? decision.totals.qualifyingSpend : 0 };
+    return new SaleRecord(receipt.receiptId ?? "", atMs, date, receipt.storeId, receipt.lines, event.kind === "sale" ? event.units : undefined, decision, owned, cycleStart, evidence);
   }
 
   private countSale(decision: Decision): void {
@@ -391,11 +396,11 @@ export class VersionReplay {
     const day = this.advance(atMs);
     const c = this.customer(event.customerId);
     if (c.member) return;
-    const ids = new Set(event.evidenceReceiptIds);
+    const ids = event.evidenceReceiptIds === undefined ? null : new Set(event.evidenceReceiptIds);
     let spend = 0;
     let count = 0;
     for (const record of c.records) {
-      if (!record.evidence || !ids.has(record.receiptId)) continue;
+      if (!record.evidence || (ids !== null && !ids.has(record.receiptId))) continue;
       spend += record.evidenceSpend;
       count++;
       record.evidence = false;

@@ -444,9 +444,10 @@ export class Simulation {
 
   /** Ends the replay (at `to`, or at the last event) and reports. */
   finish(): SimulationResult {
-    const endMs = Number.isFinite(this.toMs) ? this.toMs : this.lastMs;
-    this.draft.finish(endMs);
-    this.baseline?.finish(endMs);
+    const bounded = Number.isFinite(this.toMs);
+    const endMs = bounded ? this.toMs : this.lastMs;
+    this.draft.finish(endMs, bounded);
+    this.baseline?.finish(endMs, bounded);
     const draft = versionResult(this.draft);
     const baseline = this.baseline ? versionResult(this.baseline) : null;
     return {
