@@ -188,24 +188,7 @@ export class SalesService {
   private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
     const { decision, day, cycle, policy } = await this.decideSale(tx, receipt, member);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
-    await tx.insert(receipts).values({
-      receiptId,
-      type: "sale",
-      memberId: member?.id ?? null,
-      storeId: receipt.storeId,
-      at: receipt.at,
-      localDate: day.date,
-      body: receipt,
-      bodyHash,
-      decisionId: result.decisionId,
-      policyId: decision.policy.id,
-      policyVersion: decision.policy.version,
-      payable: decision.totals.payable,
-      qualifyingSpend: decision.totals.qualifyingSpend,
-      pointsEarned: decision.points.earned,
-      cycleStart: cycle?.start ?? null,
-    });
-    await this.deps.log.write(tx, { id: result.decisionId, kind: "commit", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
+    await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null });
     if (member && cycle) {
       const ledger = new MemberLedger(tx, member, policy);
       await applySale(ledger, decision, { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at }, day.date, cycle.start);
@@ -247,25 +230,7 @@ export class SalesService {
     const version = this.deps.registry.version(decision.policy.id, decision.policy.version);
     const day = localDayOf(parseInstant(receipt.at), version.compiled.policy.settings.timezone);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
-    await tx.insert(receipts).values({
-      receiptId,
-      type: "return",
-      originalReceiptId: original.receiptId,
-      memberId: member?.id ?? null,
-      storeId: receipt.storeId,
-      at: receipt.at,
-      localDate: day.date,
-      body: receipt,
-      bodyHash,
-      decisionId: result.decisionId,
-      policyId: decision.policy.id,
-      policyVersion: decision.policy.version,
-      payable: decision.totals.payable,
-      qualifyingSpend: decision.totals.qualifyingSpend,
-      pointsEarned: decision.points.earned,
-      cycleStart: original.cycleStart,
-    });
-    await this.deps.log.write(tx, { id: result.decisionId, kind: "return", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result });
+    await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "return", originalReceiptId: original.receiptId, cycleStart: original.cycleStart });
     if (member) {
       const ledger = new MemberLedger(tx, member, version.compiled.policy);
       const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
@@ -304,6 +269,34 @@ export class SalesService {
       return result;
     });
   }
+}
+
+/** Stores a committed receipt with its decision, and logs the decision, in the commit's transaction. */
+async function recordCommit(
+  tx: Tx,
+  log: DecisionLog,
+  c: { receipt: Receipt; receiptId: string; bodyHash: string; result: ApiDecision; localDate: string; memberId: string | null; keyId: string; kind: "commit" | "return"; originalReceiptId: string | null; cycleStart: string | null },
+): Promise<void> {
+  const { result } = c;
+  await tx.insert(receipts).values({
+    receiptId: c.receiptId,
+    type: c.kind === "return" ? "return" : "sale",
+    originalReceiptId: c.originalReceiptId,
+    memberId: c.memberId,
+    storeId: c.receipt.storeId,
+    at: c.receipt.at,
+    localDate: c.localDate,
+    body: c.receipt,
+    bodyHash: c.bodyHash,
+    decisionId: result.decisionId,
+    policyId: result.policy.id,
+    policyVersion: result.policy.version,
+    payable: result.totals.payable,
+    qualifyingSpend: result.totals.qualifyingSpend,
+    pointsEarned: result.points.earned,
+    cycleStart: c.cycleStart,
+  });
+  await log.write(tx, { id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result });
 }
 
 /** What a member's sale adds to the ledger: points, qualifying spend in its cycle, a tier move and its gift hours. */
