@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { authenticate, securityScheme, type AppEnv } from "./auth";
+import { limitBody } from "./body-limit";
 import { ApiError, renderError } from "./errors";
 import { newId } from "./ids";
 import { apiKeysRoutes } from "./routes/api-keys/index";
@@ -48,15 +48,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     c.header("x-request-id", requestId);
     log({ level: "info", requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.var.principal?.keyId });
   });
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: options.bodyLimit ?? 1_000_000,
-      onError: () => {
-        throw new ApiError("payload_too_large", `request bodies are limited to ${options.bodyLimit ?? 1_000_000} bytes`);
-      },
-    }),
-  );
+  app.use("/v1/*", limitBody(options.bodyLimit ?? 1_000_000));
   app.use("/v1/*", authenticate(services.keys));
   app.use("/v1/*", storableJson());
   if (options.editorDir) app.use("*", serveEditor(options.editorDir));

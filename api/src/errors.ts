@@ -71,6 +71,18 @@ export function isUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * What a 5xx logs about its error: the stack, but of a failed query only its SQL and its cause.
+ * Drizzle puts the query's parameters in its error message, and they are request data (receipt
+ * bodies, names and phone numbers) that logs must not hold.
+ */
+function describeError(error: unknown, depth = 0): string {
+  if (!(error instanceof Error)) return String(error);
+  const query = (error as { query?: unknown }).query;
+  if (typeof query === "string" && "params" in error && depth < 5) return `failed query: ${query}${error.cause ? `\ncaused by: ${describeError(error.cause, depth + 1)}` : ""}`;
+  return error.stack ?? error.message;
+}
+
 /** Renders any error as RFC 9457 problem details; only 5xx are logged, never with request secrets. */
 export function renderError(error: unknown, c: Context, log: (line: Record<string, unknown>) => void): Response {
   let problem: ApiError;
@@ -81,7 +93,7 @@ export function renderError(error: unknown, c: Context, log: (line: Record<strin
   } else if (isUnavailable(error)) problem = new ApiError("unavailable", "the database is out of reach; retry shortly");
   else problem = new ApiError("internal", "an unexpected error occurred");
   const requestId = c.get("requestId" as never) as string | undefined;
-  if (problem.status >= 500) log({ level: "error", requestId, code: problem.code, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  if (problem.status >= 500) log({ level: "error", requestId, code: problem.code, error: describeError(error) });
   const body = {
     type: `urn:problem:${problem.code}`,
     title: TITLES[problem.code],

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import { createDb } from "../src/db/client";
 import { expectBalancesMatchLedger } from "./ledger-audit";
 import { ENTRY_SPEND, sale, type ReceiptBody } from "./pos";
@@ -93,6 +94,19 @@ describe.skipIf(!BIN)("the database stops under load and comes back (private Pos
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  it("fails a transaction whose connection dies, whenever it dies, without ending the process, and goes on serving", { timeout: 60_000 }, async () => {
+    // postgres.js 3.4.9 writes to such a connection from a setImmediate callback and throws there,
+    // ending the process (porsager/postgres#1208); a test runner swallows that, so run it alone.
+    const { stdout } = await run(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./fixtures/lost-connection.ts", import.meta.url))], { cwd: fileURLToPath(new URL("../..", import.meta.url)), env: { ...process.env, DATABASE_URL: url }, timeout: 50_000 });
+    const cases = stdout.trim().split("\n").map((line) => JSON.parse(line) as { when: string; unavailable: boolean; outcome: string; ms: number; next: number });
+    expect(cases.map((c) => c.when)).toEqual(["during a query", "between two queries", "before the commit"]);
+    for (const c of cases) {
+      expect(c.unavailable, `${c.when}: ${c.outcome}`).toBe(true);
+      expect(c.ms, c.when).toBeLessThan(3_000);
+      expect(c.next, c.when).toBe(1);
+    }
+  });
+
   it("answers 503 problem+json within 2 s while the database is down, and recovers by itself once it is back", { timeout: 180_000 }, async () => {
     service = await startService({ DATABASE_URL: url, BOOTSTRAP_ADMIN_KEY: key });
     const base = service.base;
@@ -148,7 +162,6 @@ describe.skipIf(!BIN)("the database stops under load and comes back (private Pos
       clearInterval(timer);
       await settled();
 
-      console.log(service.running(), service.output.stderr.slice(0, 3000), sent.map((s) => `${s.kind} +${Math.round(s.startedAt - stopping)} ${s.error ?? s.answer!.status} ${Math.round(s.answer?.ms ?? -1)}`).join("\n"), {down: down - stopping, restarting: restarting - stopping, up: up - stopping});
       const describeSent = (s: Sent) => `${s.kind} at +${Math.round(s.startedAt - stopping)} ms: ${s.error ?? `${s.answer!.status} in ${Math.round(s.answer!.ms)} ms ${JSON.stringify(s.answer!.body).slice(0, 200)}`}`;
       // No request hangs or breaks, whatever the phase: an answer, and only success or 503.
       for (const s of sent) {

@@ -265,6 +265,28 @@ describe.each(drivers)("hostile input on %s", (driver) => {
     expect(listed).toEqual(expect.arrayContaining(["POST /v1/decisions", "POST /v1/transactions", "POST /v1/transactions/{receiptId}/claim", "POST /v1/members", "POST /v1/api-keys", "POST /v1/lifecycle/runs", "POST /v1/programs/{programId}/versions", "PUT /v1/programs/{programId}/versions/{version}"]));
   });
 
+  it("refuses with 400 and a pointer what PostgreSQL cannot store or what nests too deep, in bodies and in URLs", async () => {
+    const body = (sku: unknown) => ({ ...sale("2026-11-22T14:05:00+08:00", [{}]), lines: [{ lineId: "1", sku, styleId: "ST-1", department: "department_store", quantity: 1, unitPrice: 100 }] });
+    const cases: [string, string, string, string][] = [
+      ["POST", "/v1/transactions", JSON.stringify(body("a\u0000b")), "/lines/0/sku"],
+      ["POST", "/v1/transactions", JSON.stringify(body("\ud800")), "/lines/0/sku"],
+      ["POST", "/v1/decisions", JSON.stringify(body("\udc00x")), "/lines/0/sku"],
+      ["POST", "/v1/decisions", JSON.stringify(body("x")).replace('"storeId"', '"a\\u0000":1,"storeId"'), "/a\u0000"],
+      ["POST", "/v1/decisions", JSON.stringify(body("x")).replace('"sku":"x"', `"sku":${"[".repeat(100)}${"]".repeat(100)}`), `/lines/0/sku${"/0".repeat(61)}`],
+      ["GET", `/v1/members/${encodeURIComponent("m_\u0000")}`, "", "/params"],
+      ["GET", "/v1/audit?programId=%00", "", "/query/programId"],
+    ];
+    const before = await counts();
+    for (const [method, path, rawBody, pointer] of cases) {
+      const res = await t.request(method, path, { role: method === "GET" ? "auditor" : "pos", ...(rawBody ? { rawBody } : {}) });
+      expect(res.status, `${method} ${path} ${rawBody.slice(0, 80)}`).toBe(400);
+      expect(res.body.errors, `${method} ${path}`).toEqual([{ path: pointer, message: expect.any(String) }]);
+    }
+    // A sound receipt with unusual but storable text is still accepted.
+    expect((await t.request("POST", "/v1/transactions", { role: "pos", body: body("会员 😀 \u202e \ufeff ﷺ") })).status).toBe(201);
+    expect((await counts()).receipts).toBe(before.receipts! + 1);
+  });
+
   it(`answers ${RUNS.toLocaleString("en")} hostile requests with 4xx (drafts: 2xx or 4xx), writes nothing but drafts, and keeps memory flat`, { timeout: 150_000 }, async () => {
     const receipt = { ...sale("2026-11-22T14:05:00+08:00", [{ brand: "Acme", zone: "womenswear" }, { quantity: 2, fullPrice: false }], { memberId: member }), tenders: [{ type: "cash", amount: 30_000 }] };
     const samples: Record<string, Json> = {
@@ -309,7 +331,6 @@ describe.each(drivers)("hostile input on %s", (driver) => {
     await fc.assert(
       fc.asyncProperty(requestArb, async ({ route, path, request: { body, refused } }) => {
         runs += 1;
-        if (runs % 1_500 === 0) console.log("H", runs, heapAfterGc());
         if (runs === 1_000) {
           t.logs.length = 0;
           heapBefore = heapAfterGc();
@@ -339,17 +360,16 @@ describe.each(drivers)("hostile input on %s", (driver) => {
       },
     );
     const elapsed = performance.now() - started;
-    console.log("STATS", JSON.stringify([...statuses]), accepted, Math.round(elapsed));
     t.logs.length = 0;
     const heapAfter = heapAfterGc();
-    console.log("HEAP", heapBefore, heapAfter);
 
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const after = await counts();
     expect(after).toEqual({ ...before, policy_versions: before.policy_versions! + accepted.created, audit_events: before.audit_events! + accepted.created + accepted.updated });
-    expect(heapAfter - heapBefore, `heap grew from ${heapBefore} to ${heapAfter} bytes`).toBeLessThan(40 * 1024 * 1024);
-    expect(elapsed).toBeLessThan(120_000);
-    expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
+    expect(heapAfter - heapBefore, `heap grew from ${heapBefore} to ${heapAfter} bytes`).toBeLessThan(10 * 1024 * 1024);
+    expect(elapsed, "time for the hostile requests (ms)").toBeLessThan(90_000);
+    // Every kind of refusal came up: invalid (400), unknown route or version (404), too large (413).
+    expect([...statuses.keys()].filter((s) => s >= 400).sort()).toEqual(expect.arrayContaining([400, 404, 413]));
   });
 });
