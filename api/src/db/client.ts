@@ -77,47 +77,58 @@ function isConnectionLost(error: unknown): boolean {
  * postgres.js 3.4.9 schedules small writes with setImmediate, and a write to a connection whose
  * socket has closed throws from that callback and ends the process (porsager/postgres#1154,
  * #1208). Its transactions write to their connection after it died: the ROLLBACK after a failed
- * query, the COMMIT after the body, or the body's next query. So a transaction whose connection is
- * lost is failed here at once and never writes to that connection again; its body is left pending.
+ * query, the COMMIT after the body, or the body's next query. So once a transaction's connection
+ * is lost (one of its queries failed for it, or the connection closed), the transaction fails at
+ * once and never writes to that connection again; its body is left pending.
  */
 function withSafeTransactions(sql: postgres.Sql): postgres.Sql {
   type Fn = (tx: postgres.TransactionSql) => unknown;
-  const guard = (tx: postgres.TransactionSql, lost: () => unknown): postgres.TransactionSql =>
+  type Query = ReturnType<postgres.TransactionSql["unsafe"]>;
+  const guard = (tx: postgres.TransactionSql, state: { lost: unknown }): postgres.TransactionSql =>
     new Proxy(tx, {
       get(target, property, receiver) {
         if (property === "unsafe")
           return (...args: Parameters<postgres.TransactionSql["unsafe"]>) => {
-            if (!lost()) return target.unsafe(...args);
+            const query: Query | null = state.lost ? null : target.unsafe(...args);
             // What drizzle does with a query: `.values()` on it, then await it.
-            const failed = { values: () => failed, then: (resolve?: (v: never) => unknown, reject?: (e: unknown) => unknown) => Promise.reject(lost()).then(resolve, reject) };
-            return failed;
+            const watched = {
+              values: () => (query?.values(), watched),
+              then: (resolve?: (rows: unknown) => unknown, reject?: (error: unknown) => unknown) =>
+                (query ?? Promise.reject(state.lost))
+                  .then(undefined, (error: unknown) => {
+                    if (isConnectionLost(error)) state.lost ??= error;
+                    throw error;
+                  })
+                  .then(resolve, reject),
+            };
+            return watched;
           };
-        if (property === "savepoint") return (fn: Fn) => (lost() ? Promise.reject(lost()) : target.savepoint((inner) => fn(guard(inner, lost))));
+        if (property === "savepoint") return (fn: Fn) => (state.lost ? Promise.reject(state.lost) : target.savepoint((inner) => fn(guard(inner, state))));
         return Reflect.get(target, property, receiver);
       },
     });
   const begin = (...args: [Fn] | [string, Fn]) =>
     new Promise((resolve, reject) => {
       const [options, fn] = args.length === 2 ? args : ["", args[0]];
-      let lost: unknown = null;
-      const fail = (error: unknown) => {
-        lost ??= error;
-        reject(error);
-      };
+      const state: { lost: unknown } = { lost: null };
       const never = new Promise<never>(() => {});
       sql
         .begin(options, async (tx) => {
           let result: unknown;
           try {
-            result = await fn(guard(tx, () => lost));
+            result = await fn(guard(tx, state));
           } catch (error) {
-            if (!lost && !isConnectionLost(error)) throw error;
-            fail(error);
+            if (!state.lost) throw error;
+            reject(error);
             return never;
           }
-          return lost ? never : result;
+          return state.lost ? never : result;
         })
-        .then(resolve, (error: unknown) => (isConnectionLost(error) ? fail(error) : reject(error)));
+        .then(resolve, (error: unknown) => {
+          // postgres.js rejects the transaction as soon as its connection closes, even between queries.
+          if (isConnectionLost(error)) state.lost ??= error;
+          reject(error);
+        });
     });
   return new Proxy(sql, { get: (target, property, receiver) => (property === "begin" ? begin : Reflect.get(target, property, receiver)) });
 }
