@@ -2,6 +2,7 @@
  * Seeded, deterministic receipts and member snapshots for benchmarks: the same seed always gives
  * the same sales, so figures from different runs and machines compare like with like.
  */
+import { weighted } from "../engine/src/simulate/synthetic";
 import { cycleOn, formatDate, memberSnapshotSchema, receiptSchema, type MemberSnapshot, type ReceiptInput, type SaleInput } from "../engine/src/index";
 
 /** A generated sale before validation: what a POS terminal and the ledger would send. */
@@ -33,16 +34,6 @@ function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
 }
 
-function weighted<T>(random: Random, table: readonly (readonly [T, number])[]): T {
-  let total = 0;
-  for (const [, weight] of table) total += weight;
-  let roll = random() * total;
-  for (const [item, weight] of table) {
-    roll -= weight;
-    if (roll < 0) return item;
-  }
-  return table[table.length - 1]![0];
-}
 
 /** A price in fen, rounded to the yuan as most tags are (or to 0.90 yuan for supermarket goods). */
 function priceFen(random: Random, minYuan: number, maxYuan: number, roundTo = 100): number {

@@ -119,7 +119,8 @@ function createRandom(seed: number): () => number {
 
 type Random = () => number;
 
-function weighted<T>(random: Random, table: readonly (readonly [T, number])[]): T {
+/** Picks an item with probability proportional to its weight. */
+export function weighted<T>(random: Random, table: readonly (readonly [T, number])[]): T {
   let total = 0;
   for (const [, w] of table) total += w;
   let roll = random() * total;
