@@ -228,6 +228,8 @@ function member(random: Random, index: number, on: LocalMoment): MemberSnapshot 
     cycleStart,
     cycleSpend,
     profile: { student, studentOfficer: student && random() < 0.2 },
+    plan: null,
+    referred: false,
   };
 }
 

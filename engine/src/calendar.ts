@@ -219,6 +219,19 @@ export function cycleOn(issuedOn: LocalDate, on: LocalDate, firstCycleExtraYears
   return { start, end };
 }
 
+/**
+ * Whole months from one local date to a later one: 2025-11-22 → 2026-11-21 is 11 months,
+ * → 2026-11-22 is 12. A day of the month the later month lacks counts as its last day.
+ */
+export function wholeMonthsBetween(from: LocalDate, to: LocalDate): number {
+  if (to <= from) return 0;
+  const [y1, m1, d1] = from.split("-").map(Number) as [number, number, number];
+  const [y2, m2, d2] = to.split("-").map(Number) as [number, number, number];
+  const lastDay = new Date(Date.UTC(y2, m2, 0)).getUTCDate();
+  const months = (y2 - y1) * 12 + (m2 - m1);
+  return d2 >= Math.min(d1, lastDay) ? months : months - 1;
+}
+
 /** The last local date on which points earned on `earnedOn` are still valid. */
 export function pointsValidThrough(earnedOn: LocalDate, expireAfterYears: number): LocalDate {
   return formatDate(yearOf(earnedOn) + expireAfterYears, 12, 31);

@@ -43,10 +43,48 @@ export interface Decision {
   parking: { freeHoursToday: number };
   tierChange: TierChange | null;
   benefits: string[];
+  /** Points the member's referrer earns from this receipt (referral-share rules). */
+  referrerPoints: { earned: number; rules: string[] };
   trace: TraceEntry[];
 }
 
 /** What the engine decides for an enrolment request. */
 export type EnrolmentDecision =
-  | { accepted: true; tier: string; evidenceQualifyingSpend: number; rules: string[]; benefits: string[]; trace: TraceEntry[] }
+  | {
+      accepted: true;
+      tier: string;
+      evidenceQualifyingSpend: number;
+      rules: string[];
+      benefits: string[];
+      /** Points the new member is welcomed with. */
+      bonusPoints: { points: number; rule: string } | null;
+      /** Points the referring member earns for the referral. */
+      referrerBonus: { points: number; rule: string } | null;
+      trace: TraceEntry[];
+    }
   | { accepted: false; reason: string; evidenceQualifyingSpend: number; shortfall: number | null; lowestTier: string | null; trace: TraceEntry[] };
+
+/** What a year end or a lifecycle run decides for one member; null fields change nothing. */
+export interface MemberChangeDecision {
+  status: { from: string; to: string; rule: string } | null;
+  supreme: { from: boolean; to: boolean; rule: string } | null;
+  bonusPoints: { points: number; rule: string } | null;
+  /** The whole balance, forfeited. */
+  forfeitPoints: { points: number; rule: string } | null;
+  trace: TraceEntry[];
+}
+
+/** What a stored-value recharge earns. */
+export interface RechargeDecision {
+  amount: number;
+  bonusPoints: { points: number; rule: string } | null;
+  /** Stored value given on top of the amount paid, in fen. */
+  bonusCredit: { amount: number; rule: string } | null;
+  plan: { plan: string; rule: string } | null;
+  trace: TraceEntry[];
+}
+
+/** The price of a gift for a member, or why it cannot be redeemed. */
+export type RedemptionDecision =
+  | { accepted: true; giftId: string; points: number; rules: string[]; trace: TraceEntry[] }
+  | { accepted: false; reason: string; giftId: string; points: number | null; shortfall: number | null; rules: string[]; trace: TraceEntry[] };

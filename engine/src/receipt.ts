@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tenderTypeSchema } from "./policy/schema";
+import { memberStatusSchema, slugSchema, tenderTypeSchema } from "./policy/schema";
 
 /** Departments of a store; rules and qualifying spend are defined on them. */
 export const departmentSchema = z.enum(["department_store", "supermarket", "appliances", "dining", "other"]);
@@ -20,6 +20,8 @@ export const receiptLineSchema = z
     quantity: z.number().int().min(1).max(100_000),
     unitPrice: z.number().int().min(0).max(1_000_000_000),
     fullPrice: z.boolean().default(true),
+    /** Optional: the item's gross margin in percent, for programs whose points rates depend on it. */
+    marginPercent: z.number().min(-100).max(100).nullish(),
   })
   .strict()
   .refine((line) => line.quantity * line.unitPrice <= 1_000_000_000, { message: "a line may not exceed 10,000,000 yuan", path: ["unitPrice"] });
@@ -60,7 +62,7 @@ export const memberSnapshotSchema = z
   .object({
     id: z.string().min(1),
     tier: z.string().min(1),
-    status: z.enum(["active", "dormant", "cancelled"]).default("active"),
+    status: memberStatusSchema.default("active"),
     supreme: z.boolean().default(false),
     /** The card's issue date, store-local (YYYY-MM-DD). */
     issuedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -68,6 +70,10 @@ export const memberSnapshotSchema = z
     cycleStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
     cycleSpend: z.number().int().min(0),
     profile: z.object({ student: z.boolean().default(false), studentOfficer: z.boolean().default(false) }).strict().default({ student: false, studentOfficer: false }),
+    /** The stored-value plan the member's last plan-setting recharge put it on, if any. */
+    plan: slugSchema.nullable().default(null),
+    /** Whether another member referred this one (referral-share rules pay that member). */
+    referred: z.boolean().default(false),
   })
   .strict();
 export type MemberSnapshot = z.output<typeof memberSnapshotSchema>;

@@ -108,6 +108,8 @@ export function memberArb(policy: Policy, at: string): fc.Arbitrary<MemberSnapsh
       cycleStart: stale.length > 0 ? fc.oneof({ arbitrary: fc.constant(cycle.start), weight: 3 }, { arbitrary: fc.constantFrom(...stale), weight: 1 }) : fc.constant(cycle.start),
       cycleSpend: cycleSpendArb,
       profile: fc.record({ student: fc.boolean(), studentOfficer: fc.boolean() }),
+      plan: fc.constantFrom(null, "sv-3000", "sv-5000"),
+      referred: fc.boolean(),
     });
   });
   return fc.option(snapshot, { freq: 4 });
@@ -332,7 +334,7 @@ export type SingleRuleCase =
 
 /** Random single-rule policies (random condition tree, optional named conditions and priority) with 1–3 inputs each. */
 export function singleRuleCaseArb(base: Policy, typing: LeafTyping): fc.Arbitrary<SingleRuleCase> {
-  return fc.constantFrom<RuleScope>("line", "receipt", "enrolment").chain((scope) =>
+  return fc.constantFrom("line" as const, "receipt" as const, "enrolment" as const).chain((scope) =>
     namedConditionsArb(scope, typing).chain((named) =>
       fc
         .record({

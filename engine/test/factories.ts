@@ -27,7 +27,7 @@ export function sale(overrides: Omit<Partial<ReceiptInput>, "lines"> & { lines?:
 
 /** A member snapshot at a tier; defaults to an active silver member issued this year with nothing spent. */
 export function member(tier: string, overrides: Partial<MemberSnapshot> = {}): MemberSnapshot {
-  return { id: "m_test", tier, status: "active", supreme: false, issuedOn: "2026-01-05", cycleStart: "2026-01-05", cycleSpend: 0, profile: { student: false, studentOfficer: false }, ...overrides };
+  return { id: "m_test", tier, status: "active", supreme: false, issuedOn: "2026-01-05", cycleStart: "2026-01-05", cycleSpend: 0, profile: { student: false, studentOfficer: false }, plan: null, referred: false, ...overrides };
 }
 
 /** A silver member: the tier of the POS contract's example. */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const money = (name: string) => bigint(name, { mode: "number" });
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`);
@@ -58,6 +58,12 @@ export const members = pgTable("members", {
   storeId: text("store_id").notNull(),
   enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
   lastQualifyingOn: text("last_qualifying_on"),
+  /** The stored-value plan the last plan-setting recharge chose. */
+  plan: text("plan"),
+  /** The member who referred this one. */
+  referredBy: text("referred_by"),
+  /** Stored value (prepaid money and bonus credit) not yet spent, in fen. */
+  storedValue: money("stored_value").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -127,6 +133,10 @@ export const ledgerEntries = pgTable(
     debt: money("debt").notNull().default(0),
     spend: money("spend").notNull().default(0),
     parkingHours: integer("parking_hours").notNull().default(0),
+    /** Stored value added (recharge, bonus credit, refund) or spent, in fen. */
+    storedValue: money("stored_value").notNull().default(0),
+    /** For changes that are not amounts (status, supreme club): what changed, e.g. {"from": "active", "to": "dormant"}. */
+    detail: jsonb("detail"),
     cycleStart: text("cycle_start"),
     lotId: bigint("lot_id", { mode: "number" }),
     decisionId: text("decision_id"),
@@ -154,6 +164,38 @@ export const pointLots = pgTable(
     decisionId: text("decision_id"),
   },
   (t) => [index("point_lots_member").on(t.memberId, t.expiresAt), index("point_lots_expiry").on(t.expiresAt)],
+);
+
+/**
+ * Lifecycle steps done per member and period (a year end per calendar year, a status change per
+ * day): a step found here is not done again, which makes runs idempotent and resumable.
+ */
+export const lifecycleSteps = pgTable(
+  "lifecycle_steps",
+  {
+    memberId: text("member_id").notNull(),
+    step: text("step").notNull(),
+    period: text("period").notNull(),
+    decisionId: text("decision_id").notNull(),
+    asOf: timestamp("as_of", { withTimezone: true, mode: "string" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.memberId, t.step, t.period] })],
+);
+
+/** Stored-value recharges and gift redemptions, idempotent on their ids like receipts. */
+export const memberOperations = pgTable(
+  "member_operations",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    memberId: text("member_id").notNull(),
+    bodyHash: text("body_hash").notNull(),
+    decisionId: text("decision_id").notNull(),
+    result: jsonb("result").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("member_operations_member").on(t.memberId)],
 );
 
 /** Lifecycle runs, one per `asOf`, with what they changed. */

@@ -43,6 +43,8 @@ export function snapshotOf(row: MemberRow): MemberSnapshot {
     cycleStart: row.cycleStart,
     cycleSpend: row.cycleSpend,
     profile: { student: profile.student ?? false, studentOfficer: profile.studentOfficer ?? false },
+    plan: row.plan,
+    referred: row.referredBy !== null,
   };
 }
 

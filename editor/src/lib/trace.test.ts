@@ -10,7 +10,7 @@ describe("reading a trace", () => {
   if (!parsed.ok) throw new Error("invalid");
   const decision = compilePolicy(parsed.value).decide({
     receipt: receiptSchema.parse({ storeId: "s", at: "2026-11-22T14:05:00+08:00", lines: [{ lineId: "1", sku: "a", styleId: "a", department: "department_store", brand: "Rolex", quantity: 1, unitPrice: 100_000 }] }),
-    member: { id: "m", tier: "silver", status: "active", supreme: false, issuedOn: "2026-01-05", cycleStart: "2026-01-05", cycleSpend: 0, profile: { student: false, studentOfficer: false } },
+    member: { id: "m", tier: "silver", status: "active", supreme: false, issuedOn: "2026-01-05", cycleStart: "2026-01-05", cycleSpend: 0, profile: { student: false, studentOfficer: false }, plan: null, referred: false },
   });
 
   it("names the condition that kept a rule from firing, with the fact's actual value", () => {

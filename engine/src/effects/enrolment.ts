@@ -13,6 +13,22 @@ export interface EnrolmentInput {
   evidenceQualifyingSpend: number;
   evidenceReceiptCount: number;
   profile: { student: boolean; studentOfficer: boolean };
+  /** The largest qualifying spend of one evidence receipt (defaults to the whole evidence spend). */
+  evidenceLargestReceiptSpend?: number;
+  /** Evidence qualifying spend by zone group, with lines in no group under `outside`. */
+  evidenceSpendByZoneGroup?: Record<string, number>;
+  /** The membership fee paid at the desk, in fen. */
+  feePaid?: number;
+  /** Whether an existing member refers the applicant. */
+  referral?: boolean;
+}
+
+/** Evidence spend for every zone group of the policy and `outside`, zero where nothing was bought. */
+function zoneGroupSpend(plan: PolicyPlan, given: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(plan.policy.settings.zoneGroups)) out[name] = given?.[name] ?? 0;
+  out.outside = given?.outside ?? 0;
+  return out;
 }
 
 /**
@@ -30,6 +46,10 @@ export function* decideEnrolment(plan: PolicyPlan, input: EnrolmentInput): Decis
       ...calendar,
       evidenceQualifyingSpend: input.evidenceQualifyingSpend,
       evidenceReceiptCount: input.evidenceReceiptCount,
+      evidenceLargestReceiptSpend: input.evidenceLargestReceiptSpend ?? input.evidenceQualifyingSpend,
+      evidenceSpendByZoneGroup: zoneGroupSpend(plan, input.evidenceSpendByZoneGroup),
+      enrolmentFeePaid: input.feePaid ?? 0,
+      isReferral: input.referral ?? false,
     },
   };
   const rules = plan.scopes.enrolment;
@@ -40,12 +60,25 @@ export function* decideEnrolment(plan: PolicyPlan, input: EnrolmentInput): Decis
   let shortfall: number | null = null;
   let nearestTier: string | null = null;
   const benefits: string[] = [];
+  let welcome: { rule: number; points: number } | null = null;
+  let referral: { rule: number; points: number } | null = null;
   const notes = new Map<number, string>();
   rules.forEach((rule, r) => {
     if (!fired[r]) return;
     const effect = rule.effect;
     if (effect.type === "benefits") {
       for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
+      return;
+    }
+    // Bonuses: the largest of each kind wins.
+    if (effect.type === "bonus-points" || effect.type === "referral-bonus") {
+      const best = effect.type === "bonus-points" ? welcome : referral;
+      if (best && best.points >= effect.params.points) notes.set(r, `a bonus no smaller (${best.points}) applies`);
+      else {
+        if (best) notes.set(best.rule, `a larger bonus (${effect.params.points}) applies`);
+        if (effect.type === "bonus-points") welcome = { rule: r, points: effect.params.points };
+        else referral = { rule: r, points: effect.params.points };
+      }
       return;
     }
     if (effect.type !== "tier-entry") return;
@@ -72,7 +105,8 @@ export function* decideEnrolment(plan: PolicyPlan, input: EnrolmentInput): Decis
   if (winner >= 0) {
     const rule = rules[winner]!;
     const tier = rule.effect.type === "tier-entry" ? rule.effect.params.tier : "";
-    return { accepted: true, tier, evidenceQualifyingSpend: spend, rules: [rule.id], benefits, trace };
+    const bonus = (b: { rule: number; points: number } | null) => (b ? { points: b.points, rule: rules[b.rule]!.id } : null);
+    return { accepted: true, tier, evidenceQualifyingSpend: spend, rules: [rule.id], benefits, bonusPoints: bonus(welcome), referrerBonus: bonus(referral), trace };
   }
   const reason = shortfall === null ? "no entry rule applies to this applicant" : `evidence qualifying spend ${spend} fen is ${shortfall} fen short of the ${nearestTier} entry threshold`;
   return { accepted: false, reason, evidenceQualifyingSpend: spend, shortfall, lowestTier: nearestTier, trace };

@@ -14,3 +14,28 @@ export function pointsFor(baseFen: number, perYuan: number, factors: readonly nu
   }
   return Number(divideFloor(numerator, denominator));
 }
+
+/**
+ * Points for priced lines, each at its own rate per yuan of its payable, scaled down to the share
+ * paid in money when that is less than the whole, times every multiplier: exact, floored once.
+ * With one rate for every line this is `pointsFor(paidInMoney, rate, factors)`.
+ */
+export function pointsForLines(lines: readonly { payable: number }[], perYuan: readonly number[], paidInMoney: number, factors: readonly number[]): number {
+  let numerator = 0n;
+  let payable = 0;
+  for (let i = 0; i < lines.length; i++) {
+    payable += lines[i]!.payable;
+    if (perYuan[i]! > 0) numerator += BigInt(lines[i]!.payable) * BigInt(toScaled(perYuan[i]!));
+  }
+  if (numerator <= 0n || paidInMoney <= 0) return 0;
+  let denominator = 100n * BigInt(DECIMAL_SCALE);
+  if (paidInMoney < payable) {
+    numerator *= BigInt(paidInMoney);
+    denominator *= BigInt(payable);
+  }
+  for (const factor of factors) {
+    numerator *= BigInt(toScaled(factor));
+    denominator *= BigInt(DECIMAL_SCALE);
+  }
+  return Number(divideFloor(numerator, denominator));
+}

@@ -110,6 +110,7 @@ export function decideReturn(input: ReturnInput): ReturnDecision {
     member: decision.member ? { id: decision.member.id, tier: input.memberTierNow ?? decision.member.tier } : null,
     lines,
     totals: { gross: totalDelta("gross"), discount: totalDelta("discount"), payable: totalDelta("payable"), qualifyingSpend: 0 - qualifying },
+    referrerPoints: { earned: proportional(decision.referrerPoints?.earned ?? 0, payableBefore, decision.totals.payable) - proportional(decision.referrerPoints?.earned ?? 0, payableAfter, decision.totals.payable), rules: decision.referrerPoints?.rules ?? [] },
     points: { earned: 0 - points, rules: decision.points.rules },
     parking: { freeHoursToday: 0 },
     tierChange: null,

@@ -5,7 +5,7 @@ import { percentOf } from "../money";
 import type { FactContext } from "../evaluate/conditions";
 import type { PlannedRule, PolicyPlan } from "../evaluate/plan";
 import { parkingHoursFor } from "./parking";
-import { pointsFor } from "./points";
+import { pointsFor, pointsForLines } from "./points";
 
 /** A request from the decision procedure to its evaluator: which of these rules fire in each context? */
 export interface EvaluationRequest {
@@ -33,6 +33,10 @@ interface SaleState {
   moneyTenderTotal: number;
   /** Notes by rule index, emptied for each line and for the receipt: notes are rare, one map serves them all. */
   notes: Map<number, string>;
+  /** Per line, the points rate a line rule set (-1: none), or null when no line rule set one. */
+  lineRates: number[] | null;
+  /** The line rules whose points rates apply, in first-use order. */
+  lineRateRules: string[];
 }
 
 /**
@@ -54,7 +58,7 @@ export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<D
 /** Gathers the facts known before any rule runs: the receipt's and each line's. */
 function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
   const { day, facts: receiptFacts } = saleFacts(plan.policy, input);
-  const perLine = lineFacts(input.receipt.lines);
+  const perLine = lineFacts(plan.policy, input.receipt.lines);
   const lineContexts: FactContext[] = [];
   for (let li = 0; li < perLine.length; li++) lineContexts.push({ line: perLine[li]!, receipt: receiptFacts });
   return {
@@ -68,6 +72,8 @@ function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
     totals: { gross: 0, discount: 0, payable: 0, qualifyingSpend: 0 },
     moneyTenderTotal: 0,
     notes: new Map(),
+    lineRates: null,
+    lineRateRules: [],
   };
 }
 
@@ -87,27 +93,45 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
     const fired = lineFired[li]!;
     const gross = ctx.line!.lineGross as number;
     let best = -1;
-    let bestPercent = 0;
+    let bestDiscount = 0;
+    let lineRate = -1;
+    let lineRateRule = -1;
     let qualifyingRule: string | null = null;
     if (notes.size > 0) notes.clear(); // clear() replaces the table even when empty
     for (let r = 0; r < lineRules.length; r++) {
       if (!fired[r]) continue;
       const effect = lineRules[r]!.effect;
-      if (effect.type === "line-discount" && input.pricesFixed) notes.set(r, "prices were already paid at the till");
-      else if (effect.type === "line-discount") {
-        if (best < 0 || effect.params.percent > bestPercent) {
-          if (best >= 0) notes.set(best, `a larger discount (${effect.params.percent} %) applies`);
+      if (effect.type === "line-discount" || effect.type === "line-unit-price") {
+        if (input.pricesFixed) {
+          notes.set(r, "prices were already paid at the till");
+          continue;
+        }
+        const amount = effect.type === "line-discount" ? percentOf(gross, effect.params.percent) : Math.max(0, gross - effect.params.unitPrice * line.quantity);
+        if (best < 0 || amount > bestDiscount) {
+          if (best >= 0) notes.set(best, `a larger discount (${amount} fen) applies`);
           best = r;
-          bestPercent = effect.params.percent;
-        } else notes.set(r, `a larger discount (${bestPercent} %) applies`);
+          bestDiscount = amount;
+        } else notes.set(r, `a larger discount (${bestDiscount} fen) applies`);
       } else if (effect.type === "qualifying-line") qualifyingRule ??= lineRules[r]!.id;
+      else if (effect.type === "points-rate") {
+        if (lineRateRule < 0 || effect.params.perYuan > lineRate) {
+          if (lineRateRule >= 0) notes.set(lineRateRule, `a higher rate (${effect.params.perYuan}) applies`);
+          lineRateRule = r;
+          lineRate = effect.params.perYuan;
+        } else notes.set(r, `a higher rate (${lineRate}) applies`);
+      }
     }
-    const discount = best >= 0 ? percentOf(gross, bestPercent) : 0;
+    const discount = bestDiscount;
     const payable = gross - discount;
     // Written as literals so that each list is allocated at its length.
     const discountRule = best >= 0 ? lineRules[best]!.id : null;
     const rules: string[] = discountRule === null ? (qualifyingRule === null ? [] : [qualifyingRule]) : qualifyingRule === null ? [discountRule] : [discountRule, qualifyingRule];
     if (qualifyingRule !== null) qualifyingPayable += payable;
+    if (lineRateRule >= 0) {
+      (sale.lineRates ??= new Array<number>(receiptLines.length).fill(-1))[li] = lineRate;
+      const id = lineRules[lineRateRule]!.id;
+      if (!sale.lineRateRules.includes(id)) sale.lineRateRules.push(id);
+    }
     grossTotal += gross;
     discountTotal += discount;
     lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
@@ -152,6 +176,8 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
   const currentRank = member ? (plan.tierRank.get(member.tier) ?? -1) : -1;
   let upgradeRank = currentRank;
   const benefits: string[] = [];
+  let shareRule = -1;
+  let sharePerYuan = 0;
   if (notes.size > 0) notes.clear();
   const cycleAfter = receiptFacts.cycleQualifyingSpendAfter as number;
   for (let r = 0; r < receiptRules.length; r++) {
@@ -192,6 +218,14 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
       case "benefits":
         for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
         break;
+      case "referral-share":
+        if (!member) notes.set(r, "an anonymous sale has no referrer");
+        else if (shareRule < 0 || effect.params.perYuan > sharePerYuan) {
+          if (shareRule >= 0) notes.set(shareRule, `a larger share (${effect.params.perYuan}) applies`);
+          shareRule = r;
+          sharePerYuan = effect.params.perYuan;
+        } else notes.set(r, `a larger share (${sharePerYuan}) applies`);
+        break;
       default:
         notes.set(r, `a ${effect.type} effect does nothing at receipt scope`);
     }
@@ -203,8 +237,23 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     trace.push(entry);
   }
 
-  const pointsRules = rateRule >= 0 ? [receiptRules[rateRule]!.id, ...multiplierRules.map((r) => receiptRules[r]!.id)] : [];
-  const earned = rateRule >= 0 ? pointsFor(Math.min(totals.payable, sale.moneyTenderTotal), rate, factors) : 0;
+  const paidInMoney = Math.min(totals.payable, sale.moneyTenderTotal);
+  let earned = 0;
+  let pointsRules: string[] = [];
+  if (sale.lineRates === null) {
+    if (rateRule >= 0) {
+      pointsRules = [receiptRules[rateRule]!.id, ...multiplierRules.map((r) => receiptRules[r]!.id)];
+      earned = pointsFor(paidInMoney, rate, factors);
+    }
+  } else {
+    // Line rates override the receipt's rate line by line; lines with neither earn nothing.
+    const rates = sale.lineRates.map((lineRate) => (lineRate >= 0 ? lineRate : rateRule >= 0 ? rate : 0));
+    const usesReceiptRate = rateRule >= 0 && sale.lineRates.some((lineRate) => lineRate < 0);
+    pointsRules = [...(usesReceiptRate ? [receiptRules[rateRule]!.id] : []), ...sale.lineRateRules, ...multiplierRules.map((r) => receiptRules[r]!.id)];
+    earned = pointsForLines(sale.lines, rates, paidInMoney, factors);
+    if (rateRule >= 0 && !usesReceiptRate) notes.set(rateRule, "every line has a rate of its own");
+  }
+  const referrerPoints = shareRule >= 0 ? { earned: pointsFor(paidInMoney, sharePerYuan, []), rules: [receiptRules[shareRule]!.id] } : { earned: 0, rules: [] };
   let tierChange: TierChange | null = null;
   if (member && upgradeRule >= 0) {
     const rule = receiptRules[upgradeRule]!;
@@ -220,6 +269,7 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     parking: { freeHoursToday: parkingHours },
     tierChange,
     benefits,
+    referrerPoints,
     trace,
   };
 }

@@ -1,9 +1,10 @@
-import type { Decision, EnrolmentDecision } from "../decision";
+import type { Decision, EnrolmentDecision, MemberChangeDecision, RechargeDecision, RedemptionDecision } from "../decision";
 import { decideEnrolment, type EnrolmentInput } from "../effects/enrolment";
+import { decideLifecycle, decideRecharge, decideRedemption, decideYearEnd, type LifecycleInput, type RechargeInput, type RedemptionInput, type YearEndInput } from "../effects/member";
 import { decideSale, type DecisionSteps, type EvaluationAnswer, type EvaluationRequest } from "../effects/sale";
 import type { SaleInput } from "../facts/gather";
 import type { Policy } from "../policy/schema";
-import { planPolicy, type PolicyPlan } from "./plan";
+import { emptyScopes, planPolicy, type PolicyPlan } from "./plan";
 
 /** A policy compiled to plain synchronous functions: the hot path for quotes, commits and simulation. */
 export interface CompiledPolicy {
@@ -17,6 +18,10 @@ export interface CompiledPolicy {
    */
   decideLean(input: SaleInput): Decision;
   enrol(input: EnrolmentInput): EnrolmentDecision;
+  yearEnd(input: YearEndInput): MemberChangeDecision;
+  lifecycle(input: LifecycleInput): MemberChangeDecision;
+  recharge(input: RechargeInput): RechargeDecision;
+  redeem(input: RedemptionInput): RedemptionDecision;
 }
 
 function answer(request: EvaluationRequest): EvaluationAnswer {
@@ -42,8 +47,11 @@ const explainNothing = (): void => {};
 
 /** The plan with rules that trace no facts and no failed conditions; conditions test as before. */
 function leanPlan(plan: PolicyPlan): PolicyPlan {
-  const lean = (rules: PolicyPlan["scopes"]["line"]) => rules.map((rule) => ({ ...rule, factCopiers: [], condition: { ...rule.condition, explain: explainNothing } }));
-  return { ...plan, scopes: { line: lean(plan.scopes.line), receipt: lean(plan.scopes.receipt), enrolment: lean(plan.scopes.enrolment) } };
+  const scopes = emptyScopes<PolicyPlan["scopes"]["line"][number]>();
+  for (const scope of Object.keys(scopes) as (keyof typeof scopes)[]) {
+    scopes[scope] = plan.scopes[scope].map((rule) => ({ ...rule, factCopiers: [], condition: { ...rule.condition, explain: explainNothing } }));
+  }
+  return { ...plan, scopes };
 }
 
 /** Compiles a lint-clean policy; the reference evaluator defines what its functions must answer. */
@@ -56,5 +64,9 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     decide: (input) => runSync(decideSale(plan, input)),
     decideLean: (input) => runSync(decideSale(lean, input)),
     enrol: (input) => runSync(decideEnrolment(plan, input)),
+    yearEnd: (input) => runSync(decideYearEnd(plan, input)),
+    lifecycle: (input) => runSync(decideLifecycle(plan, input)),
+    recharge: (input) => runSync(decideRecharge(plan, input)),
+    redeem: (input) => runSync(decideRedemption(plan, input)),
   };
 }

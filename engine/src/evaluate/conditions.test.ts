@@ -166,7 +166,7 @@ describe("explain", () => {
     fc.assert(
       fc.property(scopedCase(scope), ({ named, condition, input }) => {
         const compiled = compileCondition(condition, named, "/rules/0/conditions");
-        const line = lineFacts(input.receipt.lines)[0]!;
+        const line = lineFacts(policy, input.receipt.lines)[0]!;
         const context: FactContext = { line: scope === "line" ? line : null, receipt: saleFacts(policy, input).facts };
         const out: string[] = [];
         compiled.explain(context, out);

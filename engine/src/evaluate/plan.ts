@@ -10,6 +10,10 @@ const EFFECT_FACTS: Partial<Record<Effect["type"], readonly string[]>> = {
   "parking-hours": ["dayPayableTotal"],
   "tier-upgrade": ["cycleQualifyingSpendAfter"],
   "tier-entry": ["evidenceQualifyingSpend"],
+  "bonus-credit": ["rechargeAmount"],
+  "forfeit-points": ["memberPointsBalance"],
+  "referral-share": ["receiptPayable", "moneyTenderTotal"],
+  "line-unit-price": ["lineGross", "lineQuantity"],
 };
 
 /** A rule ready to run: its place in the document, the facts it reads (and where each is read from) and its compiled conditions. */
@@ -31,9 +35,14 @@ export interface PolicyPlan {
   tierRank: ReadonlyMap<string, number>;
 }
 
+/** One empty list per rule scope. */
+export function emptyScopes<T>(): Record<RuleScope, T[]> {
+  return { line: [], receipt: [], enrolment: [], "year-end": [], lifecycle: [], recharge: [], redemption: [] };
+}
+
 /** Prepares a (lint-clean) policy for either evaluator. */
 export function planPolicy(policy: Policy): PolicyPlan {
-  const scopes: Record<RuleScope, PlannedRule[]> = { line: [], receipt: [], enrolment: [] };
+  const scopes = emptyScopes<PlannedRule>();
   policy.rules.forEach((rule: Rule, index) => {
     const read = factsReadBy(rule.conditions, policy.conditions);
     for (const name of EFFECT_FACTS[rule.event.type] ?? []) read.add(name);

@@ -1,17 +1,22 @@
 import { Engine, type RuleProperties, type TopLevelCondition } from "json-rules-engine";
-import type { Decision, EnrolmentDecision } from "../decision";
+import type { Decision, EnrolmentDecision, MemberChangeDecision, RechargeDecision, RedemptionDecision } from "../decision";
 import { decideEnrolment, type EnrolmentInput } from "../effects/enrolment";
+import { decideLifecycle, decideRecharge, decideRedemption, decideYearEnd, type LifecycleInput, type RechargeInput, type RedemptionInput, type YearEndInput } from "../effects/member";
 import { decideSale, type DecisionSteps, type EvaluationAnswer, type EvaluationRequest } from "../effects/sale";
 import type { SaleInput } from "../facts/gather";
 import type { Policy, RuleScope } from "../policy/schema";
 import { parseFactPath, resolveFactPath } from "./fact-path";
-import { planPolicy, type PolicyPlan } from "./plan";
+import { emptyScopes, planPolicy, type PolicyPlan } from "./plan";
 
 /** The policy evaluated by json-rules-engine itself: the reference meaning, slow and asynchronous. */
 export interface ReferencePolicy {
   policy: Policy;
   decide(input: SaleInput): Promise<Decision>;
   enrol(input: EnrolmentInput): Promise<EnrolmentDecision>;
+  yearEnd(input: YearEndInput): Promise<MemberChangeDecision>;
+  lifecycle(input: LifecycleInput): Promise<MemberChangeDecision>;
+  recharge(input: RechargeInput): Promise<RechargeDecision>;
+  redeem(input: RedemptionInput): Promise<RedemptionDecision>;
 }
 
 // Paths are validated to the safe subset at parse time; resolving them ourselves keeps
@@ -83,10 +88,15 @@ async function runAsync<T>(steps: DecisionSteps<T>, engines: Record<RuleScope, S
 /** Builds the reference evaluator of a lint-clean policy on json-rules-engine. */
 export function createReferencePolicy(policy: Policy): ReferencePolicy {
   const plan = planPolicy(policy);
-  const engines = { line: new SerialEngine(plan, "line"), receipt: new SerialEngine(plan, "receipt"), enrolment: new SerialEngine(plan, "enrolment") };
+  const engines = {} as Record<RuleScope, SerialEngine>;
+  for (const scope of Object.keys(emptyScopes()) as RuleScope[]) engines[scope] = new SerialEngine(plan, scope);
   return {
     policy,
     decide: (input) => runAsync(decideSale(plan, input), engines),
     enrol: (input) => runAsync(decideEnrolment(plan, input), engines),
+    yearEnd: (input) => runAsync(decideYearEnd(plan, input), engines),
+    lifecycle: (input) => runAsync(decideLifecycle(plan, input), engines),
+    recharge: (input) => runAsync(decideRecharge(plan, input), engines),
+    redeem: (input) => runAsync(decideRedemption(plan, input), engines),
   };
 }

@@ -37,10 +37,13 @@ export function saleFacts(policy: Policy, input: SaleInput): { day: LocalDay; fa
     day,
     facts: {
       storeId: receipt.storeId,
+      paidWith: paidWith(receipt),
       isMember: member !== null,
       memberTier: member?.tier ?? null,
       memberStatus: member?.status ?? null,
       memberSupreme: member?.supreme ?? false,
+      memberPlan: member?.plan ?? null,
+      memberReferred: member?.referred ?? false,
       memberStudent: member?.profile.student ?? false,
       memberStudentOfficer: member?.profile.studentOfficer ?? false,
       receiptGross: gross,
@@ -64,8 +67,28 @@ export function saleFacts(policy: Policy, input: SaleInput): { day: LocalDay; fa
 // Up to this many lines, summing units by style with a nested loop beats building a Map.
 const SMALL_RECEIPT = 16;
 
+/** The tender type of a receipt paid with one type only, "mixed" for several; a receipt without tenders is paid in cash. */
+export function paidWith(receipt: Receipt): string {
+  const tenders = receipt.tenders;
+  if (!tenders || tenders.length === 0) return "cash";
+  const first = tenders[0]!.type;
+  for (let i = 1; i < tenders.length; i++) if (tenders[i]!.type !== first) return "mixed";
+  return first;
+}
+
+const NO_GROUPS: readonly string[] = [];
+
+/** The names of the policy's zone groups that hold `zone`, in the policy's order. */
+export function zoneGroupsOf(policy: Policy, zone: string | null | undefined): readonly string[] {
+  if (zone === null || zone === undefined) return NO_GROUPS;
+  const groups = policy.settings.zoneGroups;
+  let out: string[] | null = null;
+  for (const name in groups) if (groups[name]!.includes(zone)) (out ??= []).push(name);
+  return out ?? NO_GROUPS;
+}
+
 /** The facts of each line: its own attributes and the units of its style on the whole receipt. */
-export function lineFacts(lines: readonly ReceiptLine[]): Record<string, unknown>[] {
+export function lineFacts(policy: Policy, lines: readonly ReceiptLine[]): Record<string, unknown>[] {
   const n = lines.length;
   let unitsByStyle: Map<string, number> | null = null;
   if (n > SMALL_RECEIPT) {
@@ -89,6 +112,8 @@ export function lineFacts(lines: readonly ReceiptLine[]): Record<string, unknown
       lineStyleUnits: units,
       lineQuantity: line.quantity,
       lineGross: line.quantity * line.unitPrice,
+      lineMarginPercent: line.marginPercent ?? null,
+      lineZoneGroups: zoneGroupsOf(policy, line.zone),
     });
   }
   return out;

@@ -8,6 +8,7 @@ import type { CompiledPolicy } from "../evaluate/compiled";
 import { cycleSpendBefore, type SaleInput } from "../facts/gather";
 import { DECIMAL_SCALE, divideHalfUp, toScaled } from "../money";
 import { departmentSchema, memberSnapshotSchema, receiptSchema, tenderSchema, type MemberSnapshot } from "../receipt";
+import { memberStatusSchema } from "./schema";
 
 const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD");
 
@@ -23,6 +24,7 @@ export const caseLineSchema = z
     quantity: z.number().int().min(1).optional(),
     unitPrice: z.number().int().min(0).optional(),
     fullPrice: z.boolean().optional(),
+    marginPercent: z.number().nullish(),
   })
   .strict();
 
@@ -35,8 +37,11 @@ export const caseMemberSchema = z.union([
       issuedOn: localDateSchema.optional(),
       cycleStart: localDateSchema.optional(),
       cycleSpend: z.number().int().min(0).optional(),
-      status: z.enum(["active", "dormant", "cancelled"]).optional(),
+      status: memberStatusSchema.optional(),
       supreme: z.boolean().optional(),
+      plan: z.string().min(1).nullable().optional(),
+      referred: z.boolean().optional(),
+      profile: z.object({ student: z.boolean(), studentOfficer: z.boolean() }).strict().optional(),
     })
     .strict(),
 ]);
@@ -75,9 +80,64 @@ export const enrolmentCaseSchema = z
         storeId: z.string().min(1).optional(),
         evidenceQualifyingSpend: z.number().int().min(0),
         evidenceReceiptCount: z.number().int().min(0).optional(),
+        evidenceLargestReceiptSpend: z.number().int().min(0).optional(),
+        evidenceSpendByZoneGroup: z.record(z.string(), z.number().int().min(0)).optional(),
+        feePaid: z.number().int().min(0).optional(),
+        referral: z.boolean().optional(),
         profile: z.object({ student: z.boolean(), studentOfficer: z.boolean() }).strict().optional(),
       })
       .strict(),
+  })
+  .strict();
+
+/** A member's year end, decided by `CompiledPolicy.yearEnd` (result: status, supreme, bonusPoints, forfeitPoints). */
+export const yearEndCaseSchema = z
+  .object({
+    ...common,
+    kind: z.literal("year-end"),
+    input: z
+      .object({
+        member: caseMemberSchema,
+        year: z.number().int().min(1900).max(9999),
+        yearQualifyingSpend: z.number().int().min(0),
+        priorYearQualifyingSpend: z.number().int().min(0).optional(),
+        pointsBalance: z.number().int().min(0).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** A member in a lifecycle run, decided by `CompiledPolicy.lifecycle`. */
+export const lifecycleCaseSchema = z
+  .object({
+    ...common,
+    kind: z.literal("lifecycle"),
+    input: z
+      .object({
+        member: caseMemberSchema,
+        at: z.string().optional(),
+        lastQualifyingOn: localDateSchema.nullable(),
+        pointsBalance: z.number().int().min(0).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** A stored-value recharge, decided by `CompiledPolicy.recharge` (result: bonusPoints, bonusCredit, plan). */
+export const rechargeCaseSchema = z
+  .object({
+    ...common,
+    kind: z.literal("recharge"),
+    input: z.object({ member: caseMemberSchema, at: z.string().optional(), storeId: z.string().min(1).optional(), amount: z.number().int().min(1) }).strict(),
+  })
+  .strict();
+
+/** A gift redemption, decided by `CompiledPolicy.redeem` (result: accepted, points, shortfall). */
+export const redemptionCaseSchema = z
+  .object({
+    ...common,
+    kind: z.literal("redemption"),
+    input: z.object({ member: caseMemberSchema, at: z.string().optional(), giftId: z.string().min(1), pointsBalance: z.number().int().min(0) }).strict(),
   })
   .strict();
 
@@ -115,7 +175,17 @@ export const pointValueCaseSchema = z
   .strict();
 
 /** One policy case. */
-export const policyCaseSchema = z.discriminatedUnion("kind", [saleCaseSchema, enrolmentCaseSchema, cycleCaseSchema, expiryCaseSchema, pointValueCaseSchema]);
+export const policyCaseSchema = z.discriminatedUnion("kind", [
+  saleCaseSchema,
+  enrolmentCaseSchema,
+  yearEndCaseSchema,
+  lifecycleCaseSchema,
+  rechargeCaseSchema,
+  redemptionCaseSchema,
+  cycleCaseSchema,
+  expiryCaseSchema,
+  pointValueCaseSchema,
+]);
 export type PolicyCase = z.infer<typeof policyCaseSchema>;
 
 /** A file of cases: a list whose names are unique. */
@@ -186,7 +256,27 @@ export function resultOf(policy: CompiledPolicy, testCase: PolicyCase): unknown 
         evidenceQualifyingSpend: input.evidenceQualifyingSpend,
         evidenceReceiptCount: input.evidenceReceiptCount ?? 1,
         profile: input.profile ?? { student: false, studentOfficer: false },
+        ...(input.evidenceLargestReceiptSpend !== undefined ? { evidenceLargestReceiptSpend: input.evidenceLargestReceiptSpend } : {}),
+        ...(input.evidenceSpendByZoneGroup ? { evidenceSpendByZoneGroup: input.evidenceSpendByZoneGroup } : {}),
+        ...(input.feePaid !== undefined ? { feePaid: input.feePaid } : {}),
+        ...(input.referral !== undefined ? { referral: input.referral } : {}),
       });
+    }
+    case "year-end": {
+      const { input } = testCase;
+      return policy.yearEnd({ member: memberOf(input.member), year: input.year, yearQualifyingSpend: input.yearQualifyingSpend, priorYearQualifyingSpend: input.priorYearQualifyingSpend ?? 0, pointsBalance: input.pointsBalance ?? 0 });
+    }
+    case "lifecycle": {
+      const { input } = testCase;
+      return policy.lifecycle({ member: memberOf(input.member), at: input.at ?? DEFAULT_AT, lastQualifyingOn: input.lastQualifyingOn, pointsBalance: input.pointsBalance ?? 0 });
+    }
+    case "recharge": {
+      const { input } = testCase;
+      return policy.recharge({ member: memberOf(input.member), at: input.at ?? DEFAULT_AT, storeId: input.storeId ?? DEFAULT_STORE, amount: input.amount });
+    }
+    case "redemption": {
+      const { input } = testCase;
+      return policy.redeem({ member: memberOf(input.member), at: input.at ?? DEFAULT_AT, storeId: DEFAULT_STORE, giftId: input.giftId, pointsBalance: input.pointsBalance });
     }
     case "cycle": {
       const { issuedOn, on, member } = testCase.input;

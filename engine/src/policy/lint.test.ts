@@ -134,8 +134,8 @@ describe("lintPolicy", () => {
     expect(diagnostics).toEqual([{ code: "circular_condition", severity: "error", path: "/conditions/b/any/0/condition" }]);
   });
 
-  it("effect_out_of_scope: a points rate in a line rule", () => {
-    expect(lint([rule("r", "line", rate(1))])).toEqual([{ code: "effect_out_of_scope", severity: "error", path: "/rules/0/scope" }]);
+  it("effect_out_of_scope: a points rate in an enrolment rule", () => {
+    expect(lint([rule("r", "enrolment", rate(1))])).toEqual([{ code: "effect_out_of_scope", severity: "error", path: "/rules/0/scope" }]);
   });
 
   it("unknown_tier: an upgrade or entry to a tier the program does not have", () => {

@@ -7,16 +7,26 @@ import type { Condition, EffectType, Policy, Rule, RuleScope } from "./schema";
 const EFFECT_SCOPES: Record<EffectType, readonly RuleScope[]> = {
   "line-discount": ["line"],
   "qualifying-line": ["line"],
-  "points-rate": ["receipt"],
+  "points-rate": ["line", "receipt"],
   "points-multiplier": ["receipt"],
   "parking-hours": ["receipt"],
   "tier-upgrade": ["receipt"],
   "tier-entry": ["enrolment"],
   benefits: ["receipt", "enrolment"],
+  "line-unit-price": ["line"],
+  "bonus-points": ["enrolment", "year-end", "lifecycle", "recharge"],
+  "bonus-credit": ["recharge"],
+  "stored-value-plan": ["recharge"],
+  "member-status": ["year-end", "lifecycle"],
+  "supreme-status": ["year-end", "lifecycle"],
+  "forfeit-points": ["year-end", "lifecycle"],
+  "gift-price": ["redemption"],
+  "referral-bonus": ["enrolment"],
+  "referral-share": ["receipt"],
 };
 
 /** Effect families where only one rule may win, so two rules that can fire together are a mistake. */
-const SINGLE_WINNER: readonly EffectType[] = ["points-rate", "parking-hours"];
+const SINGLE_WINNER: readonly EffectType[] = ["points-rate", "parking-hours", "stored-value-plan"];
 const LIST_OPERATORS = ["in", "notIn"];
 const NUMBER_OPERATORS = ["lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive"];
 
@@ -128,6 +138,9 @@ export function lintPolicy(policy: Policy): Diagnostic[] {
     if (rule.event.type === "line-discount" && (rule.event.params.percent < 0 || rule.event.params.percent > 100)) {
       out.push(error("discount_out_of_range", `a discount must be between 0 and 100 %, not ${rule.event.params.percent} %`, `${path}/event/params/percent`));
     }
+    if (rule.event.type === "gift-price" && !policy.gifts.some((g) => g.id === (rule.event.params as { gift: string }).gift)) {
+      out.push(error("unknown_gift", `"${rule.event.params.gift}" is not a gift of the catalog (/gifts)`, `${path}/event/params/gift`));
+    }
     if (rule.event.type === "parking-hours" && rule.event.params.maxHours < rule.event.params.baseHours) {
       out.push(warning("parking_cap_below_base", "the cap is below the base hours, so the cap always applies", `${path}/event/params/maxHours`));
     }
@@ -135,6 +148,12 @@ export function lintPolicy(policy: Policy): Diagnostic[] {
       out.push(warning("never_fires", `rule "${rule.id}" can never fire: its conditions contradict each other`, `${path}/conditions`));
     }
   });
+  const giftIds = new Set<string>();
+  policy.gifts.forEach((gift, i) => {
+    if (giftIds.has(gift.id)) out.push(error("duplicate_id", `gift id "${gift.id}" is used twice`, `/gifts/${i}/id`));
+    giftIds.add(gift.id);
+  });
+  if (Object.hasOwn(policy.settings.zoneGroups, "outside")) out.push(error("reserved_name", `"outside" names the lines in no zone group; choose another name`, "/settings/zoneGroups/outside"));
   lintThresholds(policy, tierRank, out);
   lintSingleWinners(policy, out);
   return out;

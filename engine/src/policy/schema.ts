@@ -78,6 +78,10 @@ export const topConditionSchema = z.union([
   z.object({ condition: z.string().min(1), ...nodeExtras }).strict(),
 ]);
 
+/** A member's standing: dormant after a silence, cancelled after a longer one (see the lifecycle rules). */
+export const memberStatusSchema = z.enum(["active", "dormant", "cancelled"]);
+export type MemberStatus = z.infer<typeof memberStatusSchema>;
+
 /** The effects a rule may have; each family resolves conflicts its own documented way (see effects/). */
 export const effectSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("line-discount"), params: z.object({ percent: decimalSchema }).strict() }).strict(),
@@ -107,15 +111,32 @@ export const effectSchema = z.discriminatedUnion("type", [
     })
     .strict(),
   z.object({ type: z.literal("benefits"), params: z.object({ flags: z.array(slugSchema).min(1) }).strict() }).strict(),
+  z.object({ type: z.literal("line-unit-price"), params: z.object({ unitPrice: fenSchema }).strict() }).strict(),
+  z.object({ type: z.literal("bonus-points"), params: z.object({ points: z.number().int().min(1).max(100_000_000) }).strict() }).strict(),
+  z
+    .object({
+      type: z.literal("bonus-credit"),
+      params: z.object({ stepSpend: fenSchema.refine((n) => n > 0, "must be positive"), creditPerStep: fenSchema }).strict(),
+    })
+    .strict(),
+  z.object({ type: z.literal("stored-value-plan"), params: z.object({ plan: slugSchema }).strict() }).strict(),
+  z.object({ type: z.literal("member-status"), params: z.object({ status: memberStatusSchema }).strict() }).strict(),
+  z.object({ type: z.literal("supreme-status"), params: z.object({ supreme: z.boolean() }).strict() }).strict(),
+  z.object({ type: z.literal("forfeit-points"), params: z.object({}).strict().default({}) }).strict(),
+  z.object({ type: z.literal("gift-price"), params: z.object({ gift: slugSchema, points: z.number().int().min(0).max(100_000_000) }).strict() }).strict(),
+  z.object({ type: z.literal("referral-bonus"), params: z.object({ points: z.number().int().min(1).max(100_000_000) }).strict() }).strict(),
+  z.object({ type: z.literal("referral-share"), params: z.object({ perYuan: decimalSchema.refine((n) => n > 0, "must be positive") }).strict() }).strict(),
 ]);
 export type Effect = z.infer<typeof effectSchema>;
 export type EffectType = Effect["type"];
 
 /**
  * Where a rule is evaluated: once per receipt line, once per receipt (after the lines are
- * priced), or once per enrolment request.
+ * priced), once per enrolment request, once per member and calendar year after it ends
+ * (`year-end`), once per member in every lifecycle run (`lifecycle`), once per stored-value
+ * recharge, or once per gift redemption.
  */
-export const ruleScopeSchema = z.enum(["line", "receipt", "enrolment"]);
+export const ruleScopeSchema = z.enum(["line", "receipt", "enrolment", "year-end", "lifecycle", "recharge", "redemption"]);
 export type RuleScope = z.infer<typeof ruleScopeSchema>;
 
 /** A json-rules-engine rule with an id, a scope and a typed effect as its event. */
@@ -156,6 +177,8 @@ export const settingsSchema = z
         firstCycleExtraYears: z.number().int().min(0).max(10),
       })
       .strict(),
+    /** Named groups of store zones (e.g. the campus zones), read by `lineZoneGroups` and `evidenceSpendByZoneGroup`. */
+    zoneGroups: z.record(slugSchema, z.array(z.string().min(1).max(64)).min(1)).default({}),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
@@ -174,6 +197,8 @@ export const policySchema = z
     description: localizedSchema.optional(),
     tiers: z.array(z.object({ id: slugSchema, name: localizedSchema }).strict()).min(1),
     settings: settingsSchema,
+    /** Gifts members may redeem points for, at the catalog price unless a redemption rule sets a lower one. */
+    gifts: z.array(z.object({ id: slugSchema, name: localizedSchema, points: z.number().int().min(1).max(100_000_000) }).strict()).default([]),
     /** Named conditions must be boolean nodes or references, as json-rules-engine requires of them. */
     conditions: z.record(slugSchema, topConditionSchema).default({}),
     /** At most MAX_RULES: lint compares rules pairwise, and a draft is linted inside the request that saves it. */

@@ -83,6 +83,7 @@ export function unpackSale(record: SaleRecord, policy: Decision["policy"], membe
     parking: { freeHoursToday: 0 },
     tierChange: null,
     benefits: [],
+    referrerPoints: { earned: 0, rules: [] },
     trace: [],
   };
   return { receipt: { lines: receiptLines }, decision };

@@ -204,6 +204,8 @@ export class VersionReplay {
       cycleStart: older ? cycle.start : c.cycleStart,
       cycleSpend: older ? c.spendOfCycle(cycle.start) : c.cycleSpend,
       profile: NO_PROFILE,
+      plan: null,
+      referred: false,
     };
     return { snapshot, cycleStart: cycle.start };
   }
