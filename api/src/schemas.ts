@@ -41,6 +41,8 @@ export const decisionSchema = z
     parking: z.object({ freeHoursToday: z.number().int() }),
     tierChange: z.object({ from: z.string().nullable(), to: z.string(), giftParkingHours: z.number().int(), rules: z.array(z.string()) }).nullable(),
     benefits: z.array(z.string()),
+    referrerPoints: z.object({ earned: z.number().int(), rules: z.array(z.string()) }),
+    refund: z.object({ storedValue: z.number().int() }).optional(),
     trace: z.array(traceEntrySchema),
   })
   .meta({ id: "Decision" });
@@ -62,6 +64,10 @@ export const enrolmentSchema = z
       .object({ name: z.string().max(128).optional(), phone: z.string().max(32).optional(), student: z.boolean().default(false), studentOfficer: z.boolean().default(false) })
       .strict()
       .default({ student: false, studentOfficer: false }),
+    /** A membership fee paid at the desk, in fen (programs that sell their card). */
+    feePaid: z.number().int().min(0).max(100_000_000).default(0),
+    /** An existing member of the same program who referred the applicant. */
+    referrerId: z.string().min(1).max(128).optional(),
   })
   .strict();
 
@@ -78,5 +84,7 @@ export const memberViewSchema = z
     points: z.object({ balance: z.number().int(), debt: z.number().int(), expiring: z.array(z.object({ expiresAt: z.string(), points: z.number().int() })) }),
     parkingHours: z.number().int(),
     benefits: z.array(z.string()),
+    storedValue: z.object({ balance: z.number().int(), plan: z.string().nullable() }),
+    referredBy: z.string().nullable(),
   })
   .meta({ id: "Member" });

@@ -7,10 +7,22 @@ import { expect } from "vitest";
 import type { Db } from "../src/db/client";
 import { ledgerEntries, members, pointLots } from "../src/db/schema";
 
+/** What the member row caches: balances, and the standing that status, club and plan entries change. */
+interface Balances {
+  pointsBalance: number;
+  pointsDebt: number;
+  cycleSpend: number;
+  parkingHours: number;
+  storedValue: number;
+  status: string;
+  supreme: boolean;
+  plan: string | null;
+}
+
 /** Balances as cached on the member row and as derived from ledger entries and point lots. */
 export interface MemberAudit {
-  cached: { pointsBalance: number; pointsDebt: number; cycleSpend: number; parkingHours: number };
-  derived: { pointsBalance: number; pointsDebt: number; cycleSpend: number; parkingHours: number };
+  cached: Balances;
+  derived: Balances;
   lotsRemaining: number;
   /** Lots whose used points differ from what the entries naming them took out. */
   lotMismatches: { lotId: number; points: number; remaining: number; takenByEntries: number }[];
@@ -25,6 +37,7 @@ export async function auditMember(db: Db, memberId: string): Promise<MemberAudit
       points: sql<string>`coalesce(sum(${ledgerEntries.points}), 0)`,
       debt: sql<string>`coalesce(sum(${ledgerEntries.debt}), 0)`,
       parking: sql<string>`coalesce(sum(${ledgerEntries.parkingHours}), 0)`,
+      storedValue: sql<string>`coalesce(sum(${ledgerEntries.storedValue}), 0)`,
     })
     .from(ledgerEntries)
     .where(eq(ledgerEntries.memberId, memberId));
@@ -39,10 +52,22 @@ export async function auditMember(db: Db, memberId: string): Promise<MemberAudit
     .from(ledgerEntries)
     .where(and(eq(ledgerEntries.memberId, memberId), sql`${ledgerEntries.lotId} is not null`))
     .groupBy(ledgerEntries.lotId);
+  // The standing is the last change of each kind, or what an enrolment starts with.
+  const changes = await db.select({ kind: ledgerEntries.kind, detail: ledgerEntries.detail }).from(ledgerEntries).where(and(eq(ledgerEntries.memberId, memberId), sql`${ledgerEntries.detail} is not null`)).orderBy(ledgerEntries.id);
+  const lastTo = <T>(kinds: string[], initial: T): T => changes.filter((c) => kinds.includes(c.kind)).reduce((value, c) => (c.detail as { to: T }).to, initial);
   const takenByLot = new Map(taken.map((row) => [Number(row.lotId), -Number(row.points)]));
   return {
-    cached: { pointsBalance: member.pointsBalance, pointsDebt: member.pointsDebt, cycleSpend: member.cycleSpend, parkingHours: member.parkingHours },
-    derived: { pointsBalance: Number(sums!.points), pointsDebt: Number(sums!.debt), cycleSpend: Number(spend!.spend), parkingHours: Number(sums!.parking) },
+    cached: { pointsBalance: member.pointsBalance, pointsDebt: member.pointsDebt, cycleSpend: member.cycleSpend, parkingHours: member.parkingHours, storedValue: member.storedValue, status: member.status, supreme: member.supreme, plan: member.plan },
+    derived: {
+      pointsBalance: Number(sums!.points),
+      pointsDebt: Number(sums!.debt),
+      cycleSpend: Number(spend!.spend),
+      parkingHours: Number(sums!.parking),
+      storedValue: Number(sums!.storedValue),
+      status: lastTo(["status_changed"], "active"),
+      supreme: lastTo(["supreme_granted", "supreme_revoked"], false),
+      plan: lastTo<string | null>(["plan_changed"], null),
+    },
     lotsRemaining: lots.reduce((sum, lot) => sum + lot.remaining, 0),
     lotMismatches: lots
       .map((lot) => ({ lotId: lot.id, points: lot.points, remaining: lot.remaining, takenByEntries: takenByLot.get(lot.id) ?? 0 }))

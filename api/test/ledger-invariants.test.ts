@@ -133,6 +133,8 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
         };
         const sold: SoldReceipt[] = [];
         const committed: { body: ReceiptBody; decisionId: string }[] = [];
+        // Set when a lifecycle run cancels the card (24 silent months): its sales and claims are refused from then on.
+        let cancelled = false;
 
         for (const [index, step] of steps.entries()) {
           const context = `step ${index}: ${JSON.stringify(step)}`;
@@ -143,6 +145,11 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
               advance(step.days);
               const lines = step.lines.map(({ bulk, ...line }) => (bulk ? { ...line, styleId: "BULK" } : line));
               const body = sale(at(), lines, { ...(step.anonymous ? {} : { memberId }), ...(step.cash === null ? {} : { tenders: [{ type: "cash", amount: step.cash }, { type: "gift_card", amount: 50_000 }] }) });
+              if (cancelled && !step.anonymous) {
+                expect((await commit(t, body)).status, context).toBe(422);
+                refused = true;
+                break;
+              }
               const d = await commitOk(t, body);
               sold.push({ body, day, anonymous: step.anonymous, claimedBy: null, returned: body.lines.map(() => 0) });
               committed.push({ body, decisionId: d.decisionId });
@@ -177,7 +184,7 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
               advance(step.days);
               const target = anonymous[step.pick % anonymous.length]!;
               const res = await claim(t, target.body.receiptId, memberId, at());
-              const claimable = target.claimedBy === memberId || (target.claimedBy === null && target.day === day && target.returned.every((q) => q === 0));
+              const claimable = target.claimedBy === memberId || (!cancelled && target.claimedBy === null && target.day === day && target.returned.every((q) => q === 0));
               expect(res.status, `${context}: ${JSON.stringify(res.body)}`).toBe(claimable ? 200 : 422);
               if (claimable) target.claimedBy = memberId;
               else refused = true;
@@ -196,6 +203,7 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
               advance(step.days);
               const res = await t.request("POST", "/v1/lifecycle/runs", { role: "admin", body: { asOf: at() } });
               expect(res.status, context).toBe(200);
+              cancelled = (await memberRow(t, memberId))?.status === "cancelled";
               break;
             }
           }

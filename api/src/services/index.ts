@@ -3,6 +3,7 @@ import { AuditTrail } from "./audit";
 import type { Db } from "../db/client";
 import { DecisionLog } from "./decision-log";
 import { LifecycleService } from "./lifecycle";
+import { MemberOperationsService } from "./member-operations";
 import { MembersService } from "./members";
 import { PolicyRegistry } from "./policies";
 import { SalesService } from "./sales";
@@ -17,6 +18,7 @@ export interface Services {
   log: DecisionLog;
   sales: SalesService;
   members: MembersService;
+  operations: MemberOperationsService;
   lifecycle: LifecycleService;
   audit: AuditTrail;
   versions: VersionsService;
@@ -44,6 +46,7 @@ export function createServices(db: Db, options: ServiceOptions): Services {
     log,
     sales: new SalesService({ db, registry, log, defaultProgram: options.defaultProgram }),
     members: new MembersService({ db, registry, log, now }),
+    operations: new MemberOperationsService({ db, registry, log }),
     lifecycle: new LifecycleService({ db, registry, log }),
     audit,
     versions: new VersionsService({ db, registry, audit, now }),

@@ -19,7 +19,16 @@ export type EntryKind =
   | "debt_repaid"
   | "spend"
   | "spend_reversed"
-  | "parking_gift";
+  | "parking_gift"
+  | "points_referral"
+  | "stored_value_recharge"
+  | "stored_value_bonus"
+  | "stored_value_spent"
+  | "stored_value_refund"
+  | "status_changed"
+  | "supreme_granted"
+  | "supreme_revoked"
+  | "plan_changed";
 
 /** What caused a ledger entry: the decision, receipt, policy version and rule. */
 export interface Cause {
@@ -101,7 +110,7 @@ export class MemberLedger {
   }
 
   /** Earns points: debt is repaid first, the rest becomes a lot that expires per the policy. */
-  async earn(points: number, earnedOn: string, cause: Cause, kind: "points_earned" | "points_bonus" = "points_earned"): Promise<void> {
+  async earn(points: number, earnedOn: string, cause: Cause, kind: "points_earned" | "points_bonus" | "points_referral" = "points_earned"): Promise<void> {
     if (points <= 0) return;
     const { pointsDebt, pointsBalance } = this.current;
     this.entry(kind, cause, { points });
@@ -178,6 +187,24 @@ export class MemberLedger {
     if (hours <= 0) return;
     this.entry("parking_gift", cause, { parkingHours: hours });
     this.changes.parkingHours = this.current.parkingHours + hours;
+  }
+
+  /** Adds stored value (a recharge, its bonus credit, a refund) or, negative, spends it; spending more than the balance is refused. */
+  addStoredValue(amount: number, cause: Cause, kind: "stored_value_recharge" | "stored_value_bonus" | "stored_value_spent" | "stored_value_refund"): void {
+    if (amount === 0) return;
+    const balance = this.current.storedValue;
+    if (balance + amount < 0) throw new ApiError("unprocessable", `the stored value of ${balance} fen is ${-(balance + amount)} fen short of ${-amount}`, [{ path: "/tenders", message: "stored_value exceeds the member's stored value" }]);
+    this.entry(kind, cause, { storedValue: amount });
+    this.changes.storedValue = balance + amount;
+  }
+
+  /** Changes the member's status, supreme club membership or stored-value plan, as a ledger entry naming what changed. */
+  change(field: "status" | "supreme" | "plan", to: string | boolean | null, cause: Cause): void {
+    const from = this.current[field];
+    if (from === to) return;
+    const kind: EntryKind = field === "status" ? "status_changed" : field === "plan" ? "plan_changed" : to ? "supreme_granted" : "supreme_revoked";
+    this.entry(kind, cause, { detail: { from, to } });
+    Object.assign(this.changes, { [field]: to });
   }
 
   /** Changes fields that are not balances (tier, status, last qualifying day). */

@@ -191,8 +191,11 @@ export class SalesService {
     await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null });
     if (member && cycle) {
       const ledger = new MemberLedger(tx, member, policy);
-      await applySale(ledger, decision, { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at }, day.date, cycle.start);
+      const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
+      await applySale(ledger, decision, cause, day.date, cycle.start);
+      if (holdsStoredValue(policy)) ledger.addStoredValue(-storedValuePaid(receipt), cause, "stored_value_spent");
       await ledger.flush();
+      await payReferrer(tx, member, policy, decision.referrerPoints, cause, day.date);
     }
     return result;
   }
@@ -236,7 +239,9 @@ export class SalesService {
       const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
       await ledger.take(-decision.points.earned, cause, "points_reversed", original.receiptId);
       if (original.cycleStart) ledger.addSpend(decision.totals.qualifyingSpend, original.cycleStart, cause);
+      if (holdsStoredValue(version.compiled.policy)) ledger.addStoredValue(decision.refund.storedValue, cause, "stored_value_refund");
       await ledger.flush();
+      await payReferrer(tx, member, version.compiled.policy, decision.referrerPoints, cause, day.date, original.receiptId);
     }
     return result;
   }
@@ -304,9 +309,40 @@ async function applySale(ledger: MemberLedger, decision: Decision, cause: Cause,
   ledger.enterCycle(cycleStart);
   await ledger.earn(decision.points.earned, localDate, { ...cause, rule: decision.points.rules[0] ?? null });
   ledger.addSpend(decision.totals.qualifyingSpend, cycleStart, cause);
-  if (decision.totals.qualifyingSpend > 0) ledger.set({ lastQualifyingOn: localDate, ...(ledger.member.status === "dormant" ? { status: "active" } : {}) });
+  if (decision.totals.qualifyingSpend > 0) {
+    ledger.set({ lastQualifyingOn: localDate });
+    // A qualifying sale wakes a dormant card.
+    if (ledger.member.status === "dormant") ledger.change("status", "active", cause);
+  }
   if (decision.tierChange) {
     ledger.set({ tier: decision.tierChange.to });
     ledger.giftParking(decision.tierChange.giftParkingHours, { ...cause, rule: decision.tierChange.rules[0] ?? null });
   }
+}
+
+/**
+ * Whether this service holds the program's stored value: programs with recharge rules sell it
+ * here, so their stored_value tenders spend it; other programs' stored value lives elsewhere.
+ */
+function holdsStoredValue(policy: Policy): boolean {
+  return policy.rules.some((rule) => rule.scope === "recharge");
+}
+
+/** The part of a receipt paid from stored value, in fen. */
+function storedValuePaid(receipt: Receipt): number {
+  return (receipt.tenders ?? []).reduce((sum, tender) => sum + (tender.type === "stored_value" ? tender.amount : 0), 0);
+}
+
+/**
+ * Credits (or, for a return, takes back) the points a referral-share rule gives the member's
+ * referrer. The referrer's row is locked after the member's: a referrer always enrolled before
+ * the members it referred, so these locks are always taken newer member first and cannot cycle.
+ */
+async function payReferrer(tx: Tx, member: MemberRow, policy: Policy, share: Decision["referrerPoints"], cause: Cause, localDate: string, originalReceiptId?: string): Promise<void> {
+  if (!member.referredBy || share.earned === 0) return;
+  const referrer = new MemberLedger(tx, await lockMember(tx, member.referredBy), policy);
+  const referralCause = { ...cause, rule: share.rules[0] ?? null };
+  if (share.earned > 0) await referrer.earn(share.earned, localDate, referralCause, "points_referral");
+  else await referrer.take(-share.earned, referralCause, "points_reversed", originalReceiptId);
+  await referrer.flush();
 }

@@ -25,7 +25,11 @@ export interface ReturnRefusal {
 }
 
 /** The reversal a return causes: amounts are negative, so adding a return's decision to its sale's gives what remains. */
-export type ReturnDecision = Omit<Decision, "trace"> & { trace: never[] };
+export type ReturnDecision = Omit<Decision, "trace"> & {
+  trace: never[];
+  /** Stored value paid back to the member: its share of what the sale paid from stored value, in fen. */
+  refund: { storedValue: number };
+};
 
 type Fraction = { n: bigint; d: bigint };
 const add = (a: Fraction, b: Fraction): Fraction => ({ n: a.n * b.d + b.n * a.d, d: a.d * b.d });
@@ -103,18 +107,22 @@ export function decideReturn(input: ReturnInput): ReturnDecision {
   });
 
   const totalDelta = (field: "gross" | "discount" | "payable") => lines.reduce((sum, line) => sum + line[field], 0);
-  const points = proportional(decision.points.earned, payableAfter, decision.totals.payable) - proportional(decision.points.earned, payableBefore, decision.totals.payable);
+  // What this return gives back of an amount the whole sale earned or paid: the cumulative share after it less the share before.
+  const returnedShare = (total: number) => proportional(total, payableAfter, decision.totals.payable) - proportional(total, payableBefore, decision.totals.payable);
+  const storedValuePaid = (input.original.receipt.tenders ?? []).reduce((sum, tender) => sum + (tender.type === "stored_value" ? tender.amount : 0), 0);
   const qualifying = proportional(decision.totals.qualifyingSpend, eligibleAfter, eligibleTotal) - proportional(decision.totals.qualifyingSpend, eligibleBefore, eligibleTotal);
   return {
     policy: decision.policy,
     member: decision.member ? { id: decision.member.id, tier: input.memberTierNow ?? decision.member.tier } : null,
     lines,
     totals: { gross: totalDelta("gross"), discount: totalDelta("discount"), payable: totalDelta("payable"), qualifyingSpend: 0 - qualifying },
-    referrerPoints: { earned: proportional(decision.referrerPoints?.earned ?? 0, payableBefore, decision.totals.payable) - proportional(decision.referrerPoints?.earned ?? 0, payableAfter, decision.totals.payable), rules: decision.referrerPoints?.rules ?? [] },
-    points: { earned: 0 - points, rules: decision.points.rules },
+    // Decisions logged before referral shares existed have none.
+    referrerPoints: { earned: 0 - returnedShare(decision.referrerPoints?.earned ?? 0), rules: decision.referrerPoints?.rules ?? [] },
+    points: { earned: 0 - returnedShare(decision.points.earned), rules: decision.points.rules },
     parking: { freeHoursToday: 0 },
     tierChange: null,
     benefits: [],
+    refund: { storedValue: returnedShare(storedValuePaid) },
     trace: [],
   };
 }

@@ -213,6 +213,10 @@ describe("lintPolicy", () => {
     ]);
   });
 
+  it("a line's points rate does not conflict with the receipt's: it overrides it for that line", () => {
+    expect(lint([rule("rate-line", "line", rate(2)), rule("rate-receipt", "receipt", rate(1)), rule("rate-line-2", "line", rate(3))])).toEqual([{ code: "conflicting_effects", severity: "warning", path: "/rules/2" }]);
+  });
+
   it("conflicting_effects: two parking formulas for every member", () => {
     expect(lint([rule("p1", "receipt", parking(2, 6)), rule("p2", "receipt", parking(1, 4))])).toEqual([{ code: "conflicting_effects", severity: "warning", path: "/rules/1" }]);
   });

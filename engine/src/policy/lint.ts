@@ -177,11 +177,13 @@ function lintThresholds(policy: Policy, tierRank: Map<string, number>, out: Diag
 function lintSingleWinners(policy: Policy, out: Diagnostic[]): void {
   for (const family of SINGLE_WINNER) {
     const rules = policy.rules.map((rule, index) => ({ rule, index, leaves: requiredLeaves(rule.conditions, policy.conditions) })).filter(({ rule }) => rule.event.type === family);
+    // Rules of different scopes never compete: a line's own points rate overrides the receipt's.
+    const sameScope = (a: Rule, b: Rule) => a.scope === b.scope;
     // One warning per rule, naming the first earlier rule it can fire with: a warning per pair would grow with the square of the rules.
     for (let j = 1; j < rules.length; j++) {
       const b = rules[j]!;
       let a: (typeof rules)[number] | undefined;
-      for (let i = 0; i < j && !a; i++) if (!isContradictory([...rules[i]!.leaves, ...b.leaves])) a = rules[i];
+      for (let i = 0; i < j && !a; i++) if (sameScope(rules[i]!.rule, b.rule) && !isContradictory([...rules[i]!.leaves, ...b.leaves])) a = rules[i];
       if (a) out.push(warning("conflicting_effects", `rules "${a.rule.id}" and "${b.rule.id}" can fire together, but only one ${family} effect applies (the larger)`, `/rules/${b.index}`));
     }
   }
