@@ -25,6 +25,7 @@ export interface LineBody {
   quantity?: number;
   unitPrice?: number;
   fullPrice?: boolean;
+  marginPercent?: number;
 }
 
 /** A receipt as the POS sends it. */

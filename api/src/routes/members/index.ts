@@ -14,7 +14,24 @@ const enrol = createRoute({
   summary: "Enrol a new member on same store-day evidence",
   ...allowRoles("pos", "admin"),
   request: { body: { content: { "application/json": { schema: enrolmentSchema } }, required: true } },
-  responses: { 201: { description: "Enrolled", content: { "application/json": { schema: z.object({ member: memberViewSchema, decisionId: z.string() }) } } }, ...commonErrors, ...notFound, ...unprocessable },
+  responses: {
+    201: {
+      description: "Enrolled",
+      content: {
+        "application/json": {
+          schema: z.object({
+            member: memberViewSchema,
+            decisionId: z.string(),
+            /** What the entry rules gave: the rules that applied, one-time benefits (a welcome gift) and bonus points. */
+            enrolment: z.object({ rules: z.array(z.string()), benefits: z.array(z.string()), bonusPoints: z.object({ points: z.number().int(), rule: z.string() }).nullable() }),
+          }),
+        },
+      },
+    },
+    ...commonErrors,
+    ...notFound,
+    ...unprocessable,
+  },
 });
 
 const show = createRoute({
@@ -149,8 +166,8 @@ const gifts = createRoute({
 export function membersRoutes(services: Services) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(enrol, async (c) => {
-      const { member, decisionId } = await services.members.enrol(c.req.valid("json"), c.get("principal"));
-      return c.json({ member, decisionId }, 201);
+      const { member, decisionId, decision } = await services.members.enrol(c.req.valid("json"), c.get("principal"));
+      return c.json({ member, decisionId, enrolment: { rules: decision.rules, benefits: decision.benefits, bonusPoints: decision.bonusPoints } }, 201);
     })
     .openapi(show, async (c) => c.json(await services.members.view(c.req.valid("param").id), 200))
     .openapi(ledger, async (c) => {
