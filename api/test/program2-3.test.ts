@@ -4,7 +4,8 @@
  * sale), and gift redemption at catalog and supreme prices. Every number is worked out from
  * programs.md §2–3 in the comments; a lifecycle run repeated for the same asOf changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { MemberLedger } from "../src/services/ledger";
 import { createTestApp, drivers, type TestApp } from "./harness";
 import { expectBalancesMatchLedger } from "./ledger-audit";
 import { commit, commitOk, enrolAt, getLedger, getMember, sale } from "./pos";
@@ -135,6 +136,46 @@ describe.each(drivers)("programs 2–3 over HTTP on %s", (driver) => {
       const woken = (await getLedger(t, ids.m2)).filter((e) => e.kind === "status_changed").at(-1);
       expect(woken).toMatchObject({ detail: { from: "dormant", to: "active" } });
       for (const id of Object.values(ids)) await expectBalancesMatchLedger(t.database.db, id);
+    });
+  });
+
+  describe("an interrupted lifecycle run", () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(driver, { start: "2026-01-10T12:00:00+08:00" });
+    });
+    afterAll(async () => t?.close());
+
+    it("keeps the members it finished, and a second run finishes the rest without doing any twice", async () => {
+      const members: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const id = await enrolAt(t, "guest", "2026-01-10");
+        await commitOk(t, sale("2026-03-01T15:00:00+08:00", spend(20_000_001), { memberId: id }));
+        members.push(id);
+      }
+      // The connection drops while the second member's year end is written.
+      const flush = MemberLedger.prototype.flush;
+      let calls = 0;
+      vi.spyOn(MemberLedger.prototype, "flush").mockImplementation(async function (this: MemberLedger) {
+        calls += 1;
+        if (calls === 2) throw new Error("connection lost");
+        return flush.call(this);
+      });
+      const asOf = "2027-01-01T00:00:00+08:00";
+      expect((await t.request("POST", "/v1/lifecycle/runs", { role: "admin", body: { asOf } })).status).toBe(500);
+      vi.restoreAllMocks();
+      const supreme = async () => Promise.all(members.map(async (id) => (await getMember(t, id)).supreme));
+      // The first member's year end was done in its own transaction; the run stopped at the second.
+      expect((await supreme()).filter(Boolean)).toHaveLength(1);
+
+      const resumed = await t.request("POST", "/v1/lifecycle/runs", { role: "admin", body: { asOf } });
+      expect(resumed.status).toBe(200);
+      expect(resumed.body.yearEnds).toMatchObject({ years: [2026], members: 2, supremeGranted: 2 });
+      expect(await supreme()).toEqual([true, true, true]);
+      for (const id of members) {
+        expect((await getLedger(t, id)).filter((e) => e.kind === "supreme_granted")).toHaveLength(1);
+        await expectBalancesMatchLedger(t.database.db, id);
+      }
     });
   });
 
