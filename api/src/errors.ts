@@ -108,3 +108,9 @@ export function renderError(error: unknown, c: Context, log: (line: Record<strin
   if (problem.status === 503) headers["retry-after"] = "1";
   return new Response(JSON.stringify(body), { status: problem.status, headers });
 }
+
+/** Whether a database error (or one it caused) is a unique violation: another request stored the same key first. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === "23505") return true;
+  return false;
+}

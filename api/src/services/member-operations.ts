@@ -3,7 +3,7 @@ import { localDayOf, parseInstant, type RechargeDecision, type TraceEntry } from
 import type { Principal } from "../auth";
 import type { Db, Tx } from "../db/client";
 import { memberOperations, members } from "../db/schema";
-import { ApiError } from "../errors";
+import { ApiError, isUniqueViolation } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
 import type { DecisionLog } from "./decision-log";
 import { lockMember, MemberLedger, snapshotOf, type Cause, type MemberRow } from "./ledger";
@@ -57,11 +57,6 @@ export interface RedemptionResult {
 }
 
 type Operation = "recharge" | "redemption";
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === "23505") return true;
-  return false;
-}
 
 /**
  * Recharges and redemptions: each one transaction, idempotent on its id like a receipt (the same
