@@ -182,9 +182,15 @@ describe.each(drivers)("properties of quotes, commits, replays and returns on %s
         const kept = new Map<string, Record<string, number>>();
         // After each expiry the story moves on two years; returns come at the end of the current one.
         let year = 2026;
+        // Two silent years cancel the card (program 3): its sales are refused from then on, its returns are not.
+        let cancelled = false;
         for (const step of steps) {
           if (step.kind === "sale") {
             const body = receiptOf({ ...step.spec, at: `${year}${step.spec.at.slice(4)}` }, memberId);
+            if (cancelled) {
+              expect((await commit(t, body)).status).toBe(422);
+              continue;
+            }
             await commitAndReplay(body, memberId);
             sales.push(body);
             kept.set(body.receiptId, Object.fromEntries(body.lines.map((l) => [l.lineId!, l.quantity ?? 1])));
@@ -193,6 +199,7 @@ describe.each(drivers)("properties of quotes, commits, replays and returns on %s
             const run = await t.request("POST", "/v1/lifecycle/runs", { role: "admin", body: { asOf: `${year}-01-01T00:00:00+08:00` } });
             expect(run.status).toBe(200);
             expiries += 1;
+            cancelled = (await getMember(t, memberId)).status === "cancelled";
           } else {
             const open = sales.filter((s) => Object.values(kept.get(s.receiptId)!).some((q) => q > 0));
             if (open.length === 0) continue;
