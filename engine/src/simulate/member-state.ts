@@ -1,4 +1,5 @@
 import type { Decision } from "../decision";
+import type { MemberStatus } from "../policy/schema";
 
 /** A points lot as the replay keeps it: what remains of one receipt's points, and when it expires. */
 export interface Lot {
@@ -164,6 +165,11 @@ export class CustomerState {
   recordsHead = 0;
   /** The member's tiers with the dates they began, e.g. "guest@2026-01-05 silver@2026-03-02". */
   path = "";
+  /** The member's standing, as year-end and lifecycle rules leave it. */
+  status: MemberStatus = "active";
+  supreme = false;
+  /** Qualifying spend by calendar year, [year, spend], oldest first: what year-end rules read. */
+  yearSpend: [number, number][] = [];
   /** The entry rule that admitted the customer, when an enrolment did. */
   entryRule: string | null = null;
   /** The store-day the customer shopped without a card and will apply on (same-day evidence), and its last receipt's instant. */
@@ -197,6 +203,37 @@ export class CustomerState {
   spendOfCycle(start: string): number {
     for (let i = this.cycles.length - 1; i >= 0; i--) if (this.cycles[i]![0] === start) return this.cycles[i]![1];
     return 0;
+  }
+
+  /** Adds (or, negative, reverses) qualifying spend in a calendar year; three years are kept, as year ends read two. */
+  addYearSpend(year: number, amount: number): void {
+    if (amount === 0) return;
+    const years = this.yearSpend;
+    const last = years[years.length - 1];
+    if (last !== undefined && last[0] === year) last[1] += amount;
+    else {
+      const found = years.find((y) => y[0] === year);
+      if (found) found[1] += amount;
+      else {
+        years.push([year, amount]);
+        years.sort((a, b) => a[0] - b[0]);
+        if (years.length > 3) years.shift();
+      }
+    }
+  }
+
+  /** Qualifying spend in a calendar year. */
+  spendOfYear(year: number): number {
+    return this.yearSpend.find((y) => y[0] === year)?.[1] ?? 0;
+  }
+
+  /** Forfeits every point (ledger.take with points_forfeited): returns how many. */
+  forfeitAll(book: PointsBook): number {
+    let forfeited = 0;
+    for (const lot of this.lots) forfeited += this.use(lot, lot.remaining, book);
+    this.lots = [];
+    this.balance -= forfeited;
+    return forfeited;
   }
 
   /** Drops lots expired by `nowMs` (the book counted them when the clock passed their instant). */

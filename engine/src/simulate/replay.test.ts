@@ -29,6 +29,26 @@ function run(events: HistoryEvent[], options: Partial<Parameters<typeof simulate
 const open = (customerId: string, tier: string, at = "2026-01-01T00:00:00+08:00", issuedOn = "2025-06-01"): HistoryEvent => ({ kind: "open", customerId, tier, issuedOn, at });
 
 describe("replay of one version, against the ledger's rules", () => {
+  it("closes each calendar year as a lifecycle run on 1 January would: the supreme club, its reward, dormant and cancelled cards", () => {
+    // Promotional goods: no member discount, so qualifying spend is the price.
+    const promo = (receiptId: string, customerId: string, at: string, fen: number): SaleEvent => ({ kind: "sale", customerId, receipt: sale({ receiptId, at, lines: [{ unitPrice: fen, fullPrice: false, styleId: `ST-${receiptId}` }] }) });
+    const { result, member } = run([
+      open("rich", "guest", "2026-01-01T00:00:00+08:00", "2025-06-01"),
+      open("quiet", "guest", "2026-01-01T00:00:00+08:00", "2025-06-01"),
+      promo("r1", "rich", "2026-03-01T10:00:00+08:00", 20_000_001),
+      promo("q1", "quiet", "2026-03-01T10:00:00+08:00", 10_000),
+      promo("r2", "rich", "2027-03-01T10:00:00+08:00", 20_000_001),
+      // Not a day passes in 2028 before the sale: the first sale of 2029 closes 2028.
+      promo("r3", "rich", "2029-01-02T10:00:00+08:00", 100),
+    ]);
+    // End of 2026: more than 200,000 yuan → supreme. End of 2027: supreme and more than 200,000 → 20,000 points.
+    // End of 2028: nothing in 2028 → demoted, and dormant (21 months since 2027-03-01) until its sale of 2029 wakes it.
+    // "quiet" last bought on 2026-03-01: dormant at the end of 2027 (21 months), cancelled at the end of 2028 (33).
+    expect(result.draft.lifecycle).toMatchObject({ supremeGranted: 1, supremeRevoked: 1, supremeMembers: 0, bonusPoints: 20_000, statusChanged: { dormant: 2, cancelled: 1 } });
+    expect(member("rich")).toMatchObject({ supreme: false, status: "active" });
+    expect(member("quiet").status).toBe("cancelled");
+  });
+
   it("enrols a customer at the end of its first store-day on that day's anonymous spend; the evidence earns no points", () => {
     const { result, member } = run([buy("a", "c1", "2026-03-01T10:00:00+08:00", 3_000), buy("b", "c1", "2026-03-01T15:00:00+08:00", 2_500), buy("c", "c1", "2026-03-02T10:00:00+08:00", 100)]);
     const c1 = member("c1");

@@ -1,9 +1,9 @@
 import { cycleOn, endOfLocalDate, localDayOf, parseInstant, pointsValidThrough, yearOf, type LocalDay } from "../calendar";
-import type { Decision } from "../decision";
+import type { Decision, MemberChangeDecision } from "../decision";
 import { checkReturn, decideReturn, type ReturnDecision, type ReturnInput } from "../effects/returns";
 import type { CompiledPolicy } from "../evaluate/compiled";
 import type { SaleInput } from "../facts/gather";
-import type { Policy } from "../policy/schema";
+import type { MemberStatus, Policy } from "../policy/schema";
 import type { MemberSnapshot, Receipt } from "../receipt";
 import type { ClaimEvent, EnrolEvent, OpenEvent, ReturnEvent, SaleEvent } from "./events";
 import { CustomerState, PointsBook, SaleRecord, unpackSale } from "./member-state";
@@ -46,6 +46,11 @@ export class VersionStats {
   readonly enrolledByTier = new Map<string, number>();
   upgrades = 0;
   readonly upgradesByMove = new Map<string, number>();
+  supremeGranted = 0;
+  supremeRevoked = 0;
+  bonusPoints = 0;
+  pointsForfeited = 0;
+  readonly statusChanged = new Map<string, number>();
   readonly tierByMonth: { month: string; counts: Record<string, number> }[] = [];
 }
 
@@ -159,6 +164,8 @@ export class VersionReplay {
     const day = localDayOf(atMs, this.timeZone);
     if (day.date > this.clockDate) {
       if (this.pending.length > 0) this.decideApplications();
+      // A new calendar year: close the ones that ended, as the first lifecycle run after each would.
+      if (this.clockDate !== "") for (let year = yearOf(this.clockDate); year < yearOf(day.date); year++) this.closeYear(year);
       const month = day.date.slice(0, 7);
       if (this.clockMonth !== "") for (let m = this.clockMonth; m < month; m = addMonth(m)) this.closeMonth(m);
       this.clockMonth = month;
@@ -170,6 +177,54 @@ export class VersionReplay {
       if (expired > 0) this.stats.pointsExpired += expired;
     }
     return day;
+  }
+
+  /**
+   * What a lifecycle run on 1 January does after `year`: its year-end rules for every member
+   * issued by then, then the lifecycle rules (dormant, cancelled) as of that instant. The replay
+   * runs the lifecycle rules once a year, as a store running them each 1 January would.
+   */
+  private closeYear(year: number): void {
+    const scopes = this.compiled.plan.scopes;
+    if (scopes["year-end"].length === 0 && scopes.lifecycle.length === 0) return;
+    const endsAt = endOfLocalDate(`${year}-12-31`, this.timeZone);
+    const endsAtMs = parseInstant(endsAt);
+    const newYear = `${year + 1}-01-01`;
+    for (const c of this.customers.values()) {
+      if (!c.member || c.issuedOn > `${year}-12-31`) continue;
+      c.dropExpired(endsAtMs);
+      if (scopes["year-end"].length > 0) {
+        const { snapshot } = this.snapshotOf(c, newYear);
+        this.applyChange(c, this.compiled.yearEnd({ member: snapshot, year, yearQualifyingSpend: c.spendOfYear(year), priorYearQualifyingSpend: c.spendOfYear(year - 1), pointsBalance: c.balance }), newYear, endsAtMs);
+      }
+      if (scopes.lifecycle.length > 0) {
+        const { snapshot } = this.snapshotOf(c, newYear);
+        this.applyChange(c, this.compiled.lifecycle({ member: snapshot, at: endsAt, lastQualifyingOn: c.lastQualifyingOn, pointsBalance: c.balance }), newYear, endsAtMs);
+      }
+    }
+  }
+
+  /** Applies a year-end or lifecycle decision to a member (lifecycle.apply in the service). */
+  private applyChange(c: CustomerState, change: MemberChangeDecision, date: string, atMs: number): void {
+    const stats = this.stats;
+    if (change.supreme) {
+      c.supreme = change.supreme.to;
+      if (c.supreme) stats.supremeGranted++;
+      else stats.supremeRevoked++;
+    }
+    if (change.bonusPoints) {
+      const points = change.bonusPoints.points;
+      const { repaid } = c.earn(points, this.expiresAt(date), this.lotSeq++, null, atMs, this.book);
+      stats.pointsIssued += points;
+      stats.bonusPoints += points;
+      stats.debtRepaid += repaid;
+      this.debt -= repaid;
+    }
+    if (change.status) {
+      c.status = change.status.to as MemberStatus;
+      stats.statusChanged.set(c.status, (stats.statusChanged.get(c.status) ?? 0) + 1);
+    }
+    if (change.forfeitPoints) stats.pointsForfeited += c.forfeitAll(this.book);
   }
 
   private closeMonth(month: string): void {
@@ -198,8 +253,8 @@ export class VersionReplay {
     const snapshot: MemberSnapshot = {
       id: c.id,
       tier: c.tier,
-      status: "active",
-      supreme: false,
+      status: c.status,
+      supreme: c.supreme,
       issuedOn: c.issuedOn,
       cycleStart: older ? cycle.start : c.cycleStart,
       cycleSpend: older ? c.spendOfCycle(cycle.start) : c.cycleSpend,
@@ -229,7 +284,12 @@ export class VersionReplay {
     }
     const spend = decision.totals.qualifyingSpend;
     c.addSpend(spend, cycleStart);
-    if (spend > 0) c.lastQualifyingOn = date;
+    c.addYearSpend(yearOf(date), spend);
+    if (spend > 0) {
+      c.lastQualifyingOn = date;
+      // A qualifying sale wakes a dormant card.
+      if (c.status === "dormant") c.status = "active";
+    }
     const change = decision.tierChange;
     if (change !== null) {
       this.tierCounts.set(c.tier, (this.tierCounts.get(c.tier) ?? 1) - 1);
@@ -276,7 +336,8 @@ export class VersionReplay {
       this.stats.enrolledByTier.set(this.lowestTier, (this.stats.enrolledByTier.get(this.lowestTier) ?? 0) + 1);
     }
     const stats = this.stats;
-    if (c !== null && c.member) {
+    // A cancelled card is refused at the till: the sale goes through without it.
+    if (c !== null && c.member && c.status !== "cancelled") {
       c.dropExpired(atMs);
       const { snapshot, cycleStart } = this.snapshotOf(c, date);
       const tier = c.tier;
@@ -346,7 +407,7 @@ export class VersionReplay {
 
   /** Reverses the returned share of an earlier sale; returns of unknown or refused returns are skipped and counted. */
   return(event: ReturnEvent, atMs: number): ReturnOutcome {
-    this.advance(atMs);
+    const day = this.advance(atMs);
     const stats = this.stats;
     if (event.customerId === null) {
       stats.returnsAnonymous++;
@@ -388,6 +449,8 @@ export class VersionReplay {
       stats.memberDiscount += decision.totals.discount;
       stats.qualifyingSpend += decision.totals.qualifyingSpend;
       if (record.cycleStart !== null) owner.addSpend(decision.totals.qualifyingSpend, record.cycleStart);
+      // A return counts in the calendar year it happens, as the ledger's entries do.
+      owner.addYearSpend(yearOf(day.date), decision.totals.qualifyingSpend);
     }
     if (record.evidence) record.evidenceSpend += decision.totals.qualifyingSpend;
     return decision;

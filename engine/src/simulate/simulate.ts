@@ -63,6 +63,8 @@ export interface VersionResult {
   parking: { freeHours: number; giftHours: number };
   members: { opened: number; enrolled: number; refused: number; total: number; enrolledByTier: Record<string, number>; byTier: Record<string, number> };
   upgrades: { total: number; byMove: Record<string, number> };
+  /** What year ends and lifecycle rules did (once a year, each 1 January): the supreme club, bonus points, dormant and cancelled cards. */
+  lifecycle: { supremeGranted: number; supremeRevoked: number; supremeMembers: number; bonusPoints: number; pointsForfeited: number; statusChanged: Record<string, number> };
   /** Members per tier at the end of each month of the period (the last month as of the end). */
   tierByMonth: { month: string; counts: Record<string, number> }[];
   /** Discount given plus the value of points issued, net of returns: what the version costs the store. */
@@ -175,6 +177,14 @@ function versionResult(replay: VersionReplay): VersionResult {
     parking: { freeHours: stats.parkingHours, giftHours: stats.giftParkingHours },
     members: { opened: stats.opened, enrolled: stats.enrolled, refused: stats.refused, total, enrolledByTier: recordOf(stats.enrolledByTier), byTier: recordOf(replay.tierCounts) },
     upgrades: { total: stats.upgrades, byMove: recordOf(stats.upgradesByMove) },
+    lifecycle: {
+      supremeGranted: stats.supremeGranted,
+      supremeRevoked: stats.supremeRevoked,
+      supremeMembers: [...replay.customers.values()].filter((c) => c.supreme).length,
+      bonusPoints: stats.bonusPoints,
+      pointsForfeited: stats.pointsForfeited,
+      statusChanged: recordOf(stats.statusChanged),
+    },
     tierByMonth: stats.tierByMonth,
     costFen: stats.discount + fenOf(issuedNet, valueFen),
   };
