@@ -7,7 +7,7 @@ import { DraftState } from "../lib/draft.svelte";
 import { Locale } from "../lib/i18n.svelte";
 import { ReceiptState } from "../lib/receipt.svelte";
 import { Session } from "../lib/session.svelte";
-import { beiguoDocument, fakeApi, versionDetail } from "../test/factories";
+import { beiguoDocument, fakeApi, programVersion, versionDetail } from "../test/factories";
 import CasesPanel from "./CasesPanel.svelte";
 import ProgramForm from "./ProgramForm.svelte";
 import SignIn from "./SignIn.svelte";
@@ -68,6 +68,80 @@ describe("ProgramForm", () => {
     const draft = new DraftState(versionDetail({ version: 1, status: "published" }), true);
     render(ProgramForm, { props: { draft }, context });
     expect((screen.getByLabelText("VIP银卡 正价商品") as HTMLInputElement).disabled).toBe(true);
+  });
+});
+
+describe("ProgramForm: supreme club, gifts, recharge plans and card rules", () => {
+  const input = (label: string) => screen.getByLabelText(label) as HTMLInputElement;
+  async function type(label: string, value: string) {
+    await fireEvent.input(input(label), { target: { value } });
+    await fireEvent.change(input(label));
+  }
+  const sections = () => screen.getAllByRole("heading", { level: 2 }).map((h) => h.id);
+
+  it("shows Beiguo's supreme club, gift catalog and card rules, and writes each edit at its place", async () => {
+    const { context } = setup();
+    const draft = new DraftState(programVersion("beiguo"), true);
+    render(ProgramForm, { props: { draft }, context });
+    expect(sections()).toEqual(expect.arrayContaining(["supreme-title", "gifts-title", "hygiene-title"]));
+    expect(sections()).not.toContain("recharge-title");
+
+    const oneYear = "至尊VIP评定:一个年度消费超过二十万元 年度消费 大于(元)";
+    expect(input(oneYear).value).toBe("200000");
+    expect(input("至尊VIP评定:连续两年每年消费不低于十万元 上一年度消费 大于等于(元)").value).toBe("100000");
+    expect(input("至尊VIP淘汰:年消费五万元以下降为普通贵宾 年度消费 小于(元)").value).toBe("50000");
+    await type(oneYear, "250000");
+    expect(draft.view!.supreme[1]!.thresholds[0]).toMatchObject({ value: 25_000_000, pointer: "/rules/25/conditions/all/1/value" });
+
+    await type("年底累计消费奖励:年度消费超过二十万元的至尊VIP奖励积分20000分 积分", "30000");
+    expect(draft.view!.supreme[3]!.params[0]!.value).toBe(30_000);
+    expect(draft.view!.supreme[3]!.name.zh).toContain("奖励积分30000分");
+
+    expect(input("茶具套装 兑换积分").value).toBe("8000");
+    await type("茶具套装 至尊VIP积分兑换:茶具套装", "5000");
+    expect(draft.view!.gifts[1]!.prices[0]!.points.value).toBe(5000);
+
+    await type("会员规约 连续多少个月无消费注销会员卡", "36");
+    expect(draft.view!.hygiene!.cancelled!.value).toBe(36);
+    expect(screen.getByText(/至尊VIP专享服务 · 至尊VIP/)).toBeTruthy();
+  });
+
+  it("shows the stored-value recharge plans with each plan's discount", async () => {
+    const { context } = setup();
+    const draft = new DraftState(programVersion("stored-value"), true);
+    render(ProgramForm, { props: { draft }, context });
+    expect(sections()).toContain("recharge-title");
+    expect(sections()).not.toContain("supreme-title");
+    expect(input("充值满3000元赠积分3000分 充值金额 大于等于(元)").value).toBe("3000");
+    await type("充值满5000元:全场8.8折方案 储值卡付款折扣(减免 %)", "15");
+    expect(draft.view!.recharges[3]!.plan!.discount!.value).toBe(15);
+    expect(draft.text).toContain("充值5000元方案:储值卡付款全场8.5折");
+    await type("充值满5000元赠积分5000分 积分", "6000");
+    expect(draft.view!.recharges[2]!.params[0]!.value).toBe(6000);
+  });
+
+  it("shows the café's bonus credit in yuan and its one card rule, in English too", async () => {
+    const { context, locale } = setup();
+    const draft = new DraftState(programVersion("netcafe"), true);
+    render(ProgramForm, { props: { draft }, context });
+    expect(input("充100送80 每满(元)").value).toBe("100");
+    await type("充100送80 赠送储值(元)", "90");
+    expect(draft.view!.recharges[0]!.params[1]!.value).toBe(9_000);
+    expect(input("会员规约 连续多少个月无有效消费转为睡眠卡").value).toBe("12");
+    expect(screen.queryByLabelText("会员规约 连续多少个月无消费注销会员卡")).toBeNull();
+    locale.toggle();
+    expect(await screen.findByRole("heading", { name: /Recharge plans/ })).toBeTruthy();
+    expect(input("Recharge 100 yuan, get 80 Credit given (yuan)").value).toBe("90");
+  });
+
+  it("shows campus and Zhenzi none of these sections, and the campus zone group", () => {
+    const { context } = setup();
+    for (const program of ["campus", "zhenzi"] as const) {
+      const { unmount } = render(ProgramForm, { props: { draft: new DraftState(programVersion(program), true) }, context });
+      expect(sections().filter((id) => /^(supreme|gifts|recharge|hygiene)-title$/.test(id))).toEqual([]);
+      if (program === "campus") expect(screen.getByRole("group", { name: "区域组 campus" }).textContent).toContain("运动区");
+      unmount();
+    }
   });
 });
 

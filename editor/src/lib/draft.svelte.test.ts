@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { versionDetail } from "../test/factories";
+import { programVersion, versionDetail } from "../test/factories";
 import { DraftState } from "./draft.svelte";
 import { valueAt } from "./json-text";
 
@@ -116,5 +116,67 @@ describe("DraftState", () => {
     expect(draft.preview!.delta.discount).toBe(0);
     draft.setDiscount("silver", "fullPrice", 8);
     expect(draft.preview!.delta.discount).toBeGreaterThan(0);
+  });
+});
+
+/** The pointers of every leaf that differs between two JSON values. */
+function changedPointers(before: unknown, after: unknown, at = ""): string[] {
+  if (before !== null && after !== null && typeof before === "object" && typeof after === "object") {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].flatMap((k) => changedPointers((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], `${at}/${k}`));
+  }
+  return before === after ? [] : [at];
+}
+
+describe("DraftState edits of the supreme club, card rules, gifts and recharge plans", () => {
+  /** Applies one edit to a fresh draft of a program; answers the pointers it changed and the draft. */
+  function edit(program: Parameters<typeof programVersion>[0], change: (draft: DraftState) => boolean) {
+    const draft = new DraftState(programVersion(program), true);
+    const before = JSON.parse(draft.text) as unknown;
+    expect(change(draft)).toBe(true);
+    expect(draft.dirty).toBe(true);
+    return { draft, changed: changedPointers(before, JSON.parse(draft.text)) };
+  }
+
+  it("sets the one-year grant threshold, typed in yuan, and nothing else", () => {
+    const { draft, changed } = edit("beiguo", (d) => d.setYuan(d.view!.supreme[1]!.thresholds[0]!.pointer, "250,000"));
+    expect(changed).toEqual(["/rules/25/conditions/all/1/value"]);
+    expect(draft.view!.supreme[1]!.thresholds[0]!.value).toBe(25_000_000);
+    expect(draft.errorCount).toBe(0);
+  });
+
+  it("sets the year-end reward points, and the rule's name that states them", () => {
+    const { draft, changed } = edit("beiguo", (d) => d.setNumber(d.view!.supreme[3]!.params[0]!.pointer, 25_000, "points"));
+    expect(changed).toEqual(["/rules/27/name/zh", "/rules/27/name/en", "/rules/27/event/params/points"]);
+    expect(draft.view!.supreme[3]!.name).toEqual({ zh: "年底累计消费奖励:年度消费超过二十万元的至尊VIP奖励积分25000分", en: "Year-end reward: 25,000 points for a supreme member who spent more than 200,000 yuan" });
+  });
+
+  it("sets the months to dormant in the named condition every card rule shares", () => {
+    const { draft, changed } = edit("beiguo", (d) => d.setNumber(d.view!.hygiene!.dormant!.pointer, 18));
+    expect(changed).toEqual(["/conditions/silent-12-months/all/0/value"]);
+    expect(draft.view!.hygiene!.dormant!.value).toBe(18);
+  });
+
+  it("sets a gift's catalog points and its supreme price", () => {
+    const catalog = edit("beiguo", (d) => d.setNumber(d.view!.gifts[1]!.points!.pointer, 9000));
+    expect(catalog.changed).toEqual(["/gifts/1/points"]);
+    const supreme = edit("beiguo", (d) => d.setNumber(d.view!.gifts[1]!.prices[0]!.points.pointer, 5500));
+    expect(supreme.changed).toEqual(["/rules/29/event/params/points"]);
+    expect(supreme.draft.view!.gifts[1]!.prices[0]!.points.value).toBe(5500);
+  });
+
+  it("sets a stored-value plan's discount with its name, and a recharge's bonus points", () => {
+    const plan = edit("stored-value", (d) => d.setNumber(d.view!.recharges[3]!.plan!.discount!.pointer, 15, "percent"));
+    expect(plan.changed).toEqual(["/rules/2/name/zh", "/rules/2/name/en", "/rules/2/event/params/percent"]);
+    expect(plan.draft.view!.recharges[3]!.plan!.discount!.value).toBe(15);
+    expect(plan.draft.text).toContain("充值5000元方案:储值卡付款全场8.5折");
+    const points = edit("stored-value", (d) => d.setNumber(d.view!.recharges[0]!.params[0]!.pointer, 3500, "points"));
+    expect(points.changed).toEqual(["/rules/5/name/zh", "/rules/5/name/en", "/rules/5/event/params/points"]);
+  });
+
+  it("sets the café's bonus credit typed in yuan", () => {
+    const { draft, changed } = edit("netcafe", (d) => d.setYuan(d.view!.recharges[0]!.params[1]!.pointer, "90"));
+    expect(changed).toEqual(["/rules/3/event/params/creditPerStep"]);
+    expect(draft.view!.recharges[0]!.params[1]!.value).toBe(9_000);
   });
 });

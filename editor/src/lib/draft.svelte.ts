@@ -5,7 +5,7 @@ import { locate, replaceAt, valueAt } from "./json-text";
 import { inDocumentedOrder } from "./key-order";
 import { yuanToFen } from "./money";
 import { compareCosts, syntheticSales, type CostComparison } from "./preview";
-import { describeProgram, discountKinds, newDiscountRule, renameForNumber, rulePointerOf, type DiscountKind, type ProgramView } from "./program-view";
+import { describeProgram, discountKinds, newDiscountRule, renameForNumber, rulePointerOf, type DiscountKind, type ProgramView, type RenameKind } from "./program-view";
 
 /** The text a document is shown as: two-space JSON with keys in the documented order. */
 export function documentText(document: unknown): string {
@@ -144,9 +144,9 @@ export class DraftState {
 
   /**
    * Sets a number; when the rule it belongs to states the old number in its name (9.5折, 1.5倍,
-   * 10000元), the name follows.
+   * 10000元, 20000分), the name follows.
    */
-  setNumber(pointer: string, value: number, rename?: "percent" | "perYuan" | "yuan"): boolean {
+  setNumber(pointer: string, value: number, rename?: RenameKind): boolean {
     if (!this.json.ok || !Number.isFinite(value)) return false;
     const before = valueAt(this.json.value, pointer);
     if (!this.setValue(pointer, value)) return false;

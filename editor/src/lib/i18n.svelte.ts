@@ -1,5 +1,5 @@
 import { factCatalog, isFactName, type Diagnostic } from "../../../engine/src/index";
-import { diagnosticTerms, en, factTerms, operatorTerms, terms, zh, type MessageKey } from "./messages";
+import { diagnosticTerms, effectTerms, en, factTerms, operatorTerms, scopeTerms, terms, zh, type MessageKey } from "./messages";
 
 /** The languages of the editor; Chinese first. */
 export type Lang = "zh" | "en";
@@ -57,14 +57,29 @@ export class Locale {
     return name.startsWith("not:") ? `${this.lang === "zh" ? "非" : "not"} ${words}` : words;
   }
 
+  /** A rule scope (`year-end` → 年底评定), or the id itself. */
+  scope(name: string): string {
+    return scopeTerms[name]?.[this.lang] ?? name;
+  }
+
+  /** An effect type (`bonus-points` → 奖励积分), or the id itself. */
+  effect(type: string): string {
+    return effectTerms[type]?.[this.lang] ?? type;
+  }
+
   /** An engine diagnostic's message in the current language. */
   diagnostic(d: Pick<Diagnostic, "code" | "message">): string {
     if (this.lang === "en") return d.message;
     const term = diagnosticTerms[d.code];
     if (!term) return d.message;
-    const quoted = /"([^"]*)"/.exec(d.message)?.[1] ?? "";
+    // The English message names what the Chinese one needs: quoted ids, an effect type, scopes.
+    const quoted = [...d.message.matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? "");
     const kind = /list/.test(d.message) ? "一个列表" : "一个数字";
-    return fill(term.zh, { 0: quoted, message: d.message, kind });
+    const effect = this.effect(/\b([a-z]+(?:-[a-z]+)*) effect\b/.exec(d.message)?.[1] ?? "");
+    const scopes = (list: string | undefined) => (list ?? "").split(/, | or /).map((s) => this.scope(s)).join("、");
+    const scope = this.scope(/ in ([a-z-]+) rules \(/.exec(d.message)?.[1] ?? "");
+    const allowed = scopes(/\(only in ([^)]*)\)/.exec(d.message)?.[1] ?? /belongs in (.+) rules$/.exec(d.message)?.[1]);
+    return fill(term.zh, { 0: quoted[0] ?? "", 1: quoted[1] ?? "", message: d.message, kind, effect, scope, scopes: allowed });
   }
 
   /** A date and time, store-local formatting of the browser. */

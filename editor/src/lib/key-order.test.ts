@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { beiguoDocument } from "../test/factories";
+import { programDocument, shippedPrograms } from "../test/factories";
 import { inDocumentedOrder } from "./key-order";
 
 describe("inDocumentedOrder", () => {
@@ -10,8 +10,8 @@ describe("inDocumentedOrder", () => {
     expect(JSON.stringify(ordered)).toBe('{"format":1,"id":"p","rules":[{"id":"r","name":{"zh":"中","en":"E"},"scope":"line","conditions":{"all":[{"fact":"lineBrand","operator":"equal","value":"x"}]},"event":{"type":"line-discount","params":{"percent":5}}}],"custom":true}');
   });
 
-  it("leaves the shipped program's text as it is written", () => {
-    const doc = beiguoDocument();
+  it.each(shippedPrograms)("leaves the shipped program %s's text as it is written", (program) => {
+    const doc = programDocument(program);
     expect(JSON.stringify(inDocumentedOrder(doc))).toBe(JSON.stringify(doc));
   });
 });

@@ -5,11 +5,13 @@
  */
 
 const ORDER = [
-  "$schema", "format", "id", "version", "name", "description", "tiers", "settings", "scope", "conditions", "rules",
-  "timezone", "moneyTenders", "memberDays", "daysOfMonth", "dates", "points", "expireAfterYears", "valueFen", "cycle", "firstCycleExtraYears",
+  "$schema", "format", "id", "version", "name", "description", "tiers", "settings", "gifts", "scope", "conditions", "rules",
+  // "gift" ranks before "points" (one rank serves settings, gifts and effects): a gift price reads gift, points.
+  "timezone", "moneyTenders", "memberDays", "daysOfMonth", "dates", "gift", "points", "expireAfterYears", "valueFen", "cycle", "firstCycleExtraYears", "zoneGroups",
   "all", "any", "not", "condition", "fact", "path", "operator", "value", "type", "params", "priority", "event",
   "zh", "en",
   "percent", "perYuan", "factor", "to", "tier", "minSpend", "baseHours", "stepFrom", "stepSpend", "stepHours", "maxHours", "minCycleSpend", "giftParkingHours", "flags",
+  "unitPrice", "creditPerStep", "plan", "status", "supreme",
 ];
 const RANK = new Map(ORDER.map((key, i) => [key, i]));
 

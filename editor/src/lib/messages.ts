@@ -2,6 +2,7 @@
  * Every text the editor shows, in Chinese (the default) and English. Wording of the program's
  * own terms follows the source documents (spec/source-excerpts-zh.md).
  */
+import type { EffectType, FactName, RuleScope } from "../../../engine/src/index";
 
 export const zh = {
   appTitle: "会员方案编辑器",
@@ -100,11 +101,36 @@ export const zh = {
   "form.benefits": "会员权益",
   "form.benefits.allTiers": "所有会员",
   "form.benefits.addFlag": "添加权益",
+  "form.benefits.supreme": "至尊VIP",
   "form.settings": "方案设置",
   "form.settings.valueFen": "每积分价值(分)",
   "form.settings.expireAfterYears": "积分有效期(获得后第几年年底过期)",
   "form.settings.moneyTenders": "计入现金消费的付款方式",
+  "form.settings.zoneGroups": "区域组",
   "form.badNumber": "请输入有效的数字",
+  "form.rule": "规则",
+  "form.effect": "效果",
+  "form.when": "条件",
+  "form.always": "任何时候",
+  "form.inYuan": "(元)",
+  "form.param.points": "积分",
+  "form.param.stepSpend": "每满(元)",
+  "form.param.creditPerStep": "赠送储值(元)",
+  "form.supreme": "至尊VIP俱乐部",
+  "form.supreme.intro": "每个公历年结束后按全年消费评定:达到评定标准的会员成为至尊VIP,低于淘汰标准的降为普通贵宾。",
+  "form.supreme.grant": "评定",
+  "form.supreme.demote": "淘汰",
+  "form.supreme.reward": "年底累计消费奖励",
+  "form.hygiene": "会员规约",
+  "form.hygiene.dormant": "连续多少个月无有效消费转为睡眠卡",
+  "form.hygiene.cancelled": "连续多少个月无消费注销会员卡",
+  "form.gifts": "积分兑换",
+  "form.gifts.gift": "礼品",
+  "form.gifts.points": "兑换积分",
+  "form.gifts.prices": "优惠兑换积分",
+  "form.recharge": "充值方案",
+  "form.recharge.plan": "方案",
+  "form.recharge.planDiscount": "储值卡付款折扣(减免 %)",
 
   "diag.title": "检查结果",
   "diag.clean": "没有发现问题",
@@ -359,11 +385,36 @@ export const en: Record<MessageKey, string> = {
   "form.benefits": "Benefits",
   "form.benefits.allTiers": "every member",
   "form.benefits.addFlag": "Add benefit",
+  "form.benefits.supreme": "supreme VIP",
   "form.settings": "Settings",
   "form.settings.valueFen": "Value of one point (fen)",
   "form.settings.expireAfterYears": "Points expire at the end of year + N",
   "form.settings.moneyTenders": "Tenders that count as money",
+  "form.settings.zoneGroups": "Zone groups",
   "form.badNumber": "Enter a valid number",
+  "form.rule": "Rule",
+  "form.effect": "Effect",
+  "form.when": "When",
+  "form.always": "always",
+  "form.inYuan": " (yuan)",
+  "form.param.points": "Points",
+  "form.param.stepSpend": "For each full (yuan)",
+  "form.param.creditPerStep": "Credit given (yuan)",
+  "form.supreme": "Supreme VIP club",
+  "form.supreme.intro": "Reviewed after each calendar year on the year's spend: members who meet a grant become supreme VIPs; supreme VIPs below the demotion line go back to ordinary members.",
+  "form.supreme.grant": "Grant",
+  "form.supreme.demote": "Demotion",
+  "form.supreme.reward": "Year-end reward",
+  "form.hygiene": "Card rules",
+  "form.hygiene.dormant": "Months without a qualifying sale before a card is dormant",
+  "form.hygiene.cancelled": "Months without a sale before a card is cancelled",
+  "form.gifts": "Gifts for points",
+  "form.gifts.gift": "Gift",
+  "form.gifts.points": "Points",
+  "form.gifts.prices": "Lower prices (points)",
+  "form.recharge": "Recharge plans",
+  "form.recharge.plan": "Plan",
+  "form.recharge.planDiscount": "Discount paying from stored value (% off)",
 
   "diag.title": "Checks",
   "diag.clean": "No problems found",
@@ -545,6 +596,17 @@ export const terms: Record<string, { zh: string; en: string }> = {
   alliance_merchants: { zh: "特权联盟单位优惠", en: "alliance merchants" },
   gift_delivery: { zh: "免费代客送礼", en: "gift delivery" },
   free_magazine: { zh: "免费时尚刊物", en: "free magazine" },
+  supreme_gift_prices: { zh: "积分换取超值大礼", en: "supreme gift prices" },
+  free_card_replacement: { zh: "免费补卡", en: "free card replacement" },
+  fast_checkout: { zh: "快速结账通道", en: "fast checkout" },
+  supreme_lounge: { zh: "至尊VIP贵宾室", en: "supreme lounge" },
+  birthday_gift: { zh: "生日礼品", en: "birthday gift" },
+  campus_gifts: { zh: "积分兑换炫酷卡专属礼品", en: "campus gifts" },
+  campus_specials: { zh: "炫酷卡独享特价商品", en: "campus specials" },
+  campus_club_events: { zh: "炫酷卡友会联谊活动", en: "campus club events" },
+  holiday_job_priority: { zh: "假期打工优先权", en: "holiday job priority" },
+  graduation_transfer: { zh: "毕业转赠", en: "graduation transfer" },
+  welcome_gift: { zh: "入会礼品", en: "welcome gift" },
 
   sports: { zh: "运动区", en: "sports" },
   leisure: { zh: "休闲区", en: "leisure" },
@@ -558,7 +620,47 @@ export const terms: Record<string, { zh: string; en: string }> = {
 };
 
 /** The benefit flags the POS and the service desk know how to show. */
-export const benefitFlags = ["member_events", "points_for_gifts", "vip_lounge", "alliance_merchants", "gift_delivery", "free_magazine", "dedicated_parking_space", "reserved_parking", "personal_concierge", "free_gift_wrapping", "priority_service"] as const;
+export const benefitFlags = [
+  "member_events", "points_for_gifts", "vip_lounge", "alliance_merchants", "gift_delivery", "free_magazine",
+  "dedicated_parking_space", "reserved_parking", "personal_concierge", "free_gift_wrapping", "priority_service",
+  "supreme_gift_prices", "free_card_replacement", "fast_checkout", "supreme_lounge", "birthday_gift",
+  "campus_gifts", "campus_specials", "campus_club_events", "holiday_job_priority", "graduation_transfer", "welcome_gift",
+] as const;
+
+type Term = { zh: string; en: string };
+
+/** Rule scopes, as the policy format's documentation names them. */
+export const scopeTerms: Record<string, Term> = {
+  line: { zh: "商品行", en: "line" },
+  receipt: { zh: "整单", en: "receipt" },
+  enrolment: { zh: "入会", en: "enrolment" },
+  "year-end": { zh: "年底评定", en: "year end" },
+  lifecycle: { zh: "会员规约", en: "lifecycle run" },
+  recharge: { zh: "充值", en: "recharge" },
+  redemption: { zh: "积分兑换", en: "redemption" },
+} satisfies Record<RuleScope, Term>;
+
+/** Effect types, as the policy format's documentation names them. */
+export const effectTerms: Record<string, Term> = {
+  "line-discount": { zh: "商品行折扣", en: "line discount" },
+  "qualifying-line": { zh: "计入资格消费", en: "qualifying line" },
+  "points-rate": { zh: "积分倍率", en: "points rate" },
+  "points-multiplier": { zh: "积分加倍", en: "points multiplier" },
+  "parking-hours": { zh: "免费停车", en: "free parking" },
+  "tier-upgrade": { zh: "晋升", en: "upgrade" },
+  "tier-entry": { zh: "入会等级", en: "entry tier" },
+  benefits: { zh: "会员权益", en: "benefits" },
+  "line-unit-price": { zh: "会员价", en: "member unit price" },
+  "bonus-points": { zh: "奖励积分", en: "bonus points" },
+  "bonus-credit": { zh: "充值赠送", en: "bonus credit" },
+  "stored-value-plan": { zh: "充值方案", en: "stored-value plan" },
+  "member-status": { zh: "会员状态", en: "member status" },
+  "supreme-status": { zh: "至尊VIP资格", en: "supreme status" },
+  "forfeit-points": { zh: "积分作废", en: "points forfeited" },
+  "gift-price": { zh: "至尊兑换价", en: "gift price" },
+  "referral-bonus": { zh: "推荐奖励", en: "referral bonus" },
+  "referral-share": { zh: "推荐分成", en: "referral share" },
+} satisfies Record<EffectType, Term>;
 
 /** Operators of conditions, as the policy format's documentation names them. */
 export const operatorTerms: Record<string, { zh: string; en: string }> = {
@@ -575,7 +677,7 @@ export const operatorTerms: Record<string, { zh: string; en: string }> = {
 };
 
 /** Short names of facts for readable conditions (their descriptions come from the fact catalog). */
-export const factTerms: Record<string, { zh: string; en: string }> = {
+export const factTerms: Record<string, Term> = {
   lineDepartment: { zh: "商品部门", en: "line department" },
   lineZone: { zh: "商品区域", en: "line zone" },
   lineBrand: { zh: "商品品牌", en: "line brand" },
@@ -608,13 +710,33 @@ export const factTerms: Record<string, { zh: string; en: string }> = {
   cycleQualifyingSpendAfter: { zh: "有效期累计消费(含本单)", en: "cycle spend after" },
   evidenceQualifyingSpend: { zh: "办卡凭证消费", en: "evidence spend" },
   evidenceReceiptCount: { zh: "办卡凭证张数", en: "evidence receipts" },
-};
+  lineMarginPercent: { zh: "商品毛利率", en: "line margin %" },
+  lineZoneGroups: { zh: "商品区域组", en: "line zone groups" },
+  paidWith: { zh: "付款方式", en: "paid with" },
+  memberPlan: { zh: "充值方案", en: "stored-value plan" },
+  memberReferred: { zh: "被推荐入会", en: "referred member" },
+  evidenceLargestReceiptSpend: { zh: "办卡凭证单张最大消费", en: "largest evidence receipt" },
+  evidenceSpendByZoneGroup: { zh: "办卡凭证按区域组消费", en: "evidence spend by zone group" },
+  enrolmentFeePaid: { zh: "已缴会费", en: "fee paid" },
+  isReferral: { zh: "推荐入会", en: "referral" },
+  yearEnded: { zh: "评定年度", en: "year ended" },
+  yearQualifyingSpend: { zh: "年度消费", en: "year's spend" },
+  priorYearQualifyingSpend: { zh: "上一年度消费", en: "prior year's spend" },
+  monthsSinceQualifyingSale: { zh: "无有效消费月数", en: "months since a qualifying sale" },
+  memberPointsBalance: { zh: "积分余额", en: "points balance" },
+  rechargeAmount: { zh: "充值金额", en: "recharge amount" },
+  giftId: { zh: "兑换礼品", en: "gift" },
+} satisfies Record<FactName, Term>;
 
-/** The engine's diagnostics in Chinese, by code; `{0}` is the first quoted name of the English message. */
+/**
+ * The engine's diagnostics in Chinese, by code. From the English message: `{0}`, `{1}` its quoted
+ * names, `{effect}` the effect type it names, `{scope}` the rule's scope and `{scopes}` the scopes
+ * it allows (see Locale.diagnostic).
+ */
 export const diagnosticTerms: Record<string, { zh: string; en?: string }> = {
   schema: { zh: "格式错误:{message}" },
   unknown_fact: { zh: "未知的事实“{0}”" },
-  fact_out_of_scope: { zh: "事实“{0}”在此规则的作用范围内不可用" },
+  fact_out_of_scope: { zh: "事实“{0}”不能用于{scope}规则(只能用于{scopes}规则)" },
   unknown_operator: { zh: "未知的运算符“{0}”" },
   unsupported_operator: { zh: "不支持的运算符写法“{0}”" },
   bad_value: { zh: "比较值的类型不对:“{0}”需要{kind}" },
@@ -622,13 +744,15 @@ export const diagnosticTerms: Record<string, { zh: string; en?: string }> = {
   duplicate_id: { zh: "编号重复:“{0}”" },
   unknown_condition: { zh: "找不到命名条件“{0}”" },
   circular_condition: { zh: "命名条件“{0}”引用了自己" },
-  effect_out_of_scope: { zh: "此效果不能用于该作用范围的规则" },
+  effect_out_of_scope: { zh: "{effect}效果不能用于此规则的作用范围,只能用于{scopes}规则" },
+  unknown_gift: { zh: "“{0}”不是礼品目录(gifts)中的礼品" },
+  reserved_name: { zh: "区域组不能命名为“{0}”:它表示不属于任何区域组的商品行" },
   unknown_tier: { zh: "“{0}”不是本方案的会员等级" },
   discount_out_of_range: { zh: "折扣必须在 0% 到 100% 之间" },
   parking_cap_below_base: { zh: "停车上限低于基础时长,上限总是生效" },
   never_fires: { zh: "规则“{0}”的条件互相矛盾,永远不会触发" },
   thresholds_not_increasing: { zh: "更高等级的门槛必须高于较低等级" },
-  conflicting_effects: { zh: "两条规则可能在同一张小票上同时触发,只有较大的一条生效" },
+  conflicting_effects: { zh: "规则“{0}”和“{1}”可能同时触发,但{effect}只有一条生效" },
   unused_condition: { zh: "命名条件“{0}”没有被任何规则使用" },
   bad_cases: { zh: "用例格式有误" },
 };

@@ -1,12 +1,12 @@
 /**
  * Monaco, loaded on first use only (it is most of the editor's weight): the editor core, its
- * standard features, JSON support with the policy's JSON Schema, and the fact catalog as hover
- * documentation and completion of fact names.
+ * standard features, JSON support with the policy's JSON Schema, the fact catalog as hover
+ * documentation and completion of fact names, and rule scopes and effect types named on hover.
  */
 import type * as MonacoApi from "monaco-editor/editor/editor.api.js";
 import { factCatalog, isFactName, policyJsonSchema } from "../../../engine/src/index";
 import type { Lang } from "./i18n.svelte";
-import { factTerms } from "./messages";
+import { effectTerms, factTerms, scopeTerms } from "./messages";
 
 export type Monaco = typeof MonacoApi;
 
@@ -29,11 +29,23 @@ export function setMonacoLanguage(lang: () => Lang): void {
 function factDocs(name: string, lang: Lang): string {
   if (!isFactName(name)) return "";
   const spec = factCatalog[name];
-  const scopes = spec.scopes.join(", ");
+  const scopes = spec.scopes.map((scope) => scopeTerms[scope]?.[lang] ?? scope).join(lang === "zh" ? "、" : ", ");
   const unit = "unit" in spec ? ` · ${(spec as { unit?: string }).unit}` : "";
   const title = lang === "zh" ? `**${name}** · ${factTerms[name]?.zh ?? ""}` : `**${name}**`;
   const where = lang === "zh" ? `类型 ${spec.type}${unit} · 作用范围 ${scopes}` : `type ${spec.type}${unit} · scopes ${scopes}`;
   return `${title}\n\n${spec.description[lang]}\n\n${where}`;
+}
+
+/**
+ * What a hover over `word` on `line` shows: a fact's documentation, or the name of the rule scope
+ * or effect type a `"scope"` or `"type"` member holds; empty for anything else.
+ */
+export function hoverDocs(line: string, word: string, lang: Lang): string {
+  if (isFactName(word)) return factDocs(word, lang);
+  const member = /"(scope|type)"\s*:\s*"([a-z-]+)"/.exec(line);
+  if (!member || member[2] !== word) return "";
+  const term = (member[1] === "scope" ? scopeTerms : effectTerms)[word];
+  return term ? `**${word}** · ${term[lang]}` : "";
 }
 
 function configure(monaco: Monaco, json: typeof import("monaco-editor/languages/features/json/register.js")): void {
@@ -48,10 +60,11 @@ function configure(monaco: Monaco, json: typeof import("monaco-editor/languages/
   monaco.languages.registerHoverProvider("json", {
     provideHover(model, position) {
       const word = model.getWordAtPosition(position);
-      if (!word || !isFactName(word.word)) return null;
+      const docs = word ? hoverDocs(model.getLineContent(position.lineNumber), word.word, currentLang()) : "";
+      if (!word || !docs) return null;
       return {
         range: new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn),
-        contents: [{ value: factDocs(word.word, currentLang()) }],
+        contents: [{ value: docs }],
       };
     },
   });
