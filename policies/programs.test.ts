@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { anyCaseFails, compilePolicy, loadCases, parsePolicy, runCase, type CompiledPolicy, type PolicyCase, type RuleScope } from "../engine/src/index";
+import { anyCaseFails, compilePolicy, createReferencePolicy, loadCases, parsePolicy, resultOf, runCase, type CompiledPolicy, type PolicyCase, type RuleScope } from "../engine/src/index";
 
 function compile(doc: unknown): CompiledPolicy | null {
   const parsed = parsePolicy(doc);
@@ -110,6 +110,11 @@ describe.each(programs)("%s", (program) => {
 
   it.each(cases.map((c): [string, PolicyCase] => [c.name, c]))("%s", (_name, testCase) => {
     expect(runCase(shipped!, testCase)).toEqual([]);
+  });
+
+  it("decides every case the same with json-rules-engine as compiled, trace included", async () => {
+    const reference = createReferencePolicy(shipped!.policy);
+    for (const testCase of cases) expect(JSON.stringify(await resultOf(reference, testCase)), testCase.name).toBe(JSON.stringify(resultOf(shipped!, testCase)));
   });
 
   describe("mutation test: changing any number or listed value in the policy makes a case fail", () => {

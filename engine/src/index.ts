@@ -20,7 +20,7 @@ export type { YearEndInput, LifecycleInput, RechargeInput, RedemptionInput } fro
 export { checkReturn, decideReturn, type ReturnInput, type ReturnDecision, type ReturnedLine, type ReturnRefusal } from "./effects/returns";
 export { memberBenefits } from "./effects/benefits";
 export { diffPolicies, type PolicyChange } from "./policy/diff";
-export { loadCases, runCase, anyCaseFails, policyCasesSchema, type PolicyCase, type Mismatch } from "./policy/cases";
+export { loadCases, runCase, anyCaseFails, resultOf, policyCasesSchema, type PolicyCase, type Mismatch, type CaseEvaluator } from "./policy/cases";
 export type { HistoryEvent, SaleEvent, ReturnEvent, EnrolEvent, ClaimEvent, OpenEvent } from "./simulate/events";
 export { eventAt } from "./simulate/events";
 export type { EnrolmentMode } from "./simulate/replay";

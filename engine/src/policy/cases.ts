@@ -5,10 +5,12 @@
 import { z } from "zod";
 import { cycleOn, pointsValidThrough } from "../calendar";
 import type { CompiledPolicy } from "../evaluate/compiled";
+import type { EnrolmentInput } from "../effects/enrolment";
+import type { LifecycleInput, RechargeInput, RedemptionInput, YearEndInput } from "../effects/member";
 import { cycleSpendBefore, type SaleInput } from "../facts/gather";
 import { DECIMAL_SCALE, divideHalfUp, toScaled } from "../money";
 import { departmentSchema, memberSnapshotSchema, receiptSchema, tenderSchema, type MemberSnapshot } from "../receipt";
-import { memberStatusSchema } from "./schema";
+import { memberStatusSchema, type Policy } from "./schema";
 
 const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD");
 
@@ -242,8 +244,22 @@ export function saleInputOf(input: z.infer<typeof saleCaseSchema>["input"]): Sal
   return sale;
 }
 
-/** Runs a case against a compiled policy and returns the result the case's paths point into. */
-export function resultOf(policy: CompiledPolicy, testCase: PolicyCase): unknown {
+/**
+ * What a case needs of an evaluator: the compiled policy, or the reference one (whose answers
+ * are promises of the same results).
+ */
+export interface CaseEvaluator {
+  policy: Policy;
+  decide(input: SaleInput): unknown;
+  enrol(input: EnrolmentInput): unknown;
+  yearEnd(input: YearEndInput): unknown;
+  lifecycle(input: LifecycleInput): unknown;
+  recharge(input: RechargeInput): unknown;
+  redeem(input: RedemptionInput): unknown;
+}
+
+/** Runs a case against an evaluator and returns the result the case's paths point into (a promise of it from the reference). */
+export function resultOf(policy: CaseEvaluator, testCase: PolicyCase): unknown {
   const { settings } = policy.policy;
   switch (testCase.kind) {
     case "sale":
