@@ -1,5 +1,5 @@
 import type { Decision, LineDecision, TierChange, TraceEntry } from "../decision";
-import { traceEntry } from "../evaluate/trace";
+import { traceFiredRules, traceRules } from "../evaluate/trace";
 import { cycleSpendBefore, lineFacts, saleFacts, tenderFacts, type SaleInput } from "../facts/gather";
 import { percentOf } from "../money";
 import type { FactContext } from "../evaluate/conditions";
@@ -9,6 +9,7 @@ import { pointsFor, pointsForLines } from "./points";
 
 /** A request from the decision procedure to its evaluator: which of these rules fire in each context? */
 export interface EvaluationRequest {
+  /** Every rule of one scope, in plan order. */
   rules: readonly PlannedRule[];
   contexts: readonly FactContext[];
 }
@@ -27,12 +28,15 @@ interface SaleState {
   date: string;
   receiptFacts: Record<string, unknown>;
   lineContexts: FactContext[];
+  /** Every entry of a full trace, in order (its length is known from the start), or the entries of a lean one. */
   trace: TraceEntry[];
+  /** Entries written to `trace` so far. */
+  traced: number;
   lines: LineDecision[];
   totals: Decision["totals"];
   moneyTenderTotal: number;
-  /** Notes by rule index, emptied for each line and for the receipt: notes are rare, one map serves them all. */
-  notes: Map<number, string>;
+  /** Notes by rule index, emptied for each line and for the receipt: notes are rare, one list serves them all. */
+  notes: (string | undefined)[];
   /** Per line, the points rate a line rule set (-1: none), or null when no line rule set one. */
   lineRates: number[] | null;
   /** The line rules whose points rates apply, in first-use order. */
@@ -67,19 +71,26 @@ function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
     date: day.date,
     receiptFacts,
     lineContexts,
-    trace: [],
+    trace: plan.trace === "full" ? new Array<TraceEntry>(perLine.length * plan.scopes.line.length + plan.scopes.receipt.length) : [],
+    traced: 0,
     lines: [],
     totals: { gross: 0, discount: 0, payable: 0, qualifyingSpend: 0 },
     moneyTenderTotal: 0,
-    notes: new Map(),
+    notes: [],
     lineRates: null,
     lineRateRules: [],
   };
 }
 
+/** Traces a scope's rules in one context, with the notes the phase left, in as much detail as the plan asks for. */
+function traceScope(sale: SaleState, rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], lineId: string | undefined): void {
+  const { trace, notes, traced } = sale;
+  sale.traced = sale.plan.trace === "full" ? traceRules(rules, ctx, fired, notes, lineId, trace, traced) : traceFiredRules(rules, fired, notes, lineId, trace, traced);
+}
+
 /** Prices every line from the line rules that fired, traces them, and completes the receipt's facts. */
 function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
-  const { plan, input, receiptFacts, lineContexts, trace, lines, notes } = sale;
+  const { plan, input, receiptFacts, lineContexts, lines, notes } = sale;
   const { policy } = plan;
   const { receipt, member } = input;
   const lineRules = plan.scopes.line;
@@ -97,28 +108,28 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
     let lineRate = -1;
     let lineRateRule = -1;
     let qualifyingRule: string | null = null;
-    if (notes.size > 0) notes.clear(); // clear() replaces the table even when empty
+    if (notes.length > 0) notes.length = 0;
     for (let r = 0; r < lineRules.length; r++) {
       if (!fired[r]) continue;
       const effect = lineRules[r]!.effect;
       if (effect.type === "line-discount" || effect.type === "line-unit-price") {
         if (input.pricesFixed) {
-          notes.set(r, "prices were already paid at the till");
+          notes[r] = "prices were already paid at the till";
           continue;
         }
         const amount = effect.type === "line-discount" ? percentOf(gross, effect.params.percent) : Math.max(0, gross - effect.params.unitPrice * line.quantity);
         if (best < 0 || amount > bestDiscount) {
-          if (best >= 0) notes.set(best, `a larger discount (${amount} fen) applies`);
+          if (best >= 0) notes[best] = `a larger discount (${amount} fen) applies`;
           best = r;
           bestDiscount = amount;
-        } else notes.set(r, `a larger discount (${bestDiscount} fen) applies`);
+        } else notes[r] = `a larger discount (${bestDiscount} fen) applies`;
       } else if (effect.type === "qualifying-line") qualifyingRule ??= lineRules[r]!.id;
       else if (effect.type === "points-rate") {
         if (lineRateRule < 0 || effect.params.perYuan > lineRate) {
-          if (lineRateRule >= 0) notes.set(lineRateRule, `a higher rate (${effect.params.perYuan}) applies`);
+          if (lineRateRule >= 0) notes[lineRateRule] = `a higher rate (${effect.params.perYuan}) applies`;
           lineRateRule = r;
           lineRate = effect.params.perYuan;
-        } else notes.set(r, `a higher rate (${lineRate}) applies`);
+        } else notes[r] = `a higher rate (${lineRate}) applies`;
       }
     }
     const discount = bestDiscount;
@@ -135,12 +146,7 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
     grossTotal += gross;
     discountTotal += discount;
     lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
-    for (let r = 0; r < lineRules.length; r++) {
-      const entry = traceEntry(lineRules[r]!, ctx, fired[r]!, line.lineId);
-      const note = notes.get(r);
-      if (note) entry.note = note;
-      trace.push(entry);
-    }
+    traceScope(sale, lineRules, ctx, fired, line.lineId);
   }
 
   const payableTotal = grossTotal - discountTotal;
@@ -162,7 +168,7 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
 
 /** Applies the receipt rules that fired (points, parking, upgrade, benefits), traces them, and assembles the decision. */
 function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: boolean[]): Decision {
-  const { plan, input, receiptFacts, trace, notes, totals } = sale;
+  const { plan, input, receiptFacts, notes, totals } = sale;
   const { policy } = plan;
   const { member } = input;
   const receiptRules = plan.scopes.receipt;
@@ -178,7 +184,7 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
   const benefits: string[] = [];
   let shareRule = -1;
   let sharePerYuan = 0;
-  if (notes.size > 0) notes.clear();
+  if (notes.length > 0) notes.length = 0;
   const cycleAfter = receiptFacts.cycleQualifyingSpendAfter as number;
   for (let r = 0; r < receiptRules.length; r++) {
     if (!receiptFired[r]) continue;
@@ -186,10 +192,10 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     switch (effect.type) {
       case "points-rate":
         if (rateRule < 0 || effect.params.perYuan > rate) {
-          if (rateRule >= 0) notes.set(rateRule, `a higher rate (${effect.params.perYuan}) applies`);
+          if (rateRule >= 0) notes[rateRule] = `a higher rate (${effect.params.perYuan}) applies`;
           rateRule = r;
           rate = effect.params.perYuan;
-        } else notes.set(r, `a higher rate (${rate}) applies`);
+        } else notes[r] = `a higher rate (${rate}) applies`;
         break;
       case "points-multiplier":
         factors.push(effect.params.factor);
@@ -198,18 +204,18 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
       case "parking-hours": {
         const hours = parkingHoursFor(effect.params, receiptFacts.dayPayableTotal as number);
         if (parkingRule < 0 || hours > parkingHours) {
-          if (parkingRule >= 0) notes.set(parkingRule, `another formula gives more hours (${hours})`);
+          if (parkingRule >= 0) notes[parkingRule] = `another formula gives more hours (${hours})`;
           parkingRule = r;
           parkingHours = hours;
-        } else notes.set(r, `another formula gives more hours (${parkingHours})`);
+        } else notes[r] = `another formula gives more hours (${parkingHours})`;
         break;
       }
       case "tier-upgrade": {
         const rank = plan.tierRank.get(effect.params.to) ?? -1;
-        if (cycleAfter < effect.params.minCycleSpend) notes.set(r, `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`);
-        else if (rank <= upgradeRank) notes.set(r, `the member is already at or above ${effect.params.to}`);
+        if (cycleAfter < effect.params.minCycleSpend) notes[r] = `cycle spend ${cycleAfter} is below ${effect.params.minCycleSpend}`;
+        else if (rank <= upgradeRank) notes[r] = `the member is already at or above ${effect.params.to}`;
         else {
-          if (upgradeRule >= 0) notes.set(upgradeRule, `a higher tier (${effect.params.to}) is reached`);
+          if (upgradeRule >= 0) notes[upgradeRule] = `a higher tier (${effect.params.to}) is reached`;
           upgradeRule = r;
           upgradeRank = rank;
         }
@@ -219,24 +225,17 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
         for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
         break;
       case "referral-share":
-        if (!member) notes.set(r, "an anonymous sale has no referrer");
+        if (!member) notes[r] = "an anonymous sale has no referrer";
         else if (shareRule < 0 || effect.params.perYuan > sharePerYuan) {
-          if (shareRule >= 0) notes.set(shareRule, `a larger share (${effect.params.perYuan}) applies`);
+          if (shareRule >= 0) notes[shareRule] = `a larger share (${effect.params.perYuan}) applies`;
           shareRule = r;
           sharePerYuan = effect.params.perYuan;
-        } else notes.set(r, `a larger share (${sharePerYuan}) applies`);
+        } else notes[r] = `a larger share (${sharePerYuan}) applies`;
         break;
       default:
-        notes.set(r, `a ${effect.type} effect does nothing at receipt scope`);
+        notes[r] = `a ${effect.type} effect does nothing at receipt scope`;
     }
   }
-  for (let r = 0; r < receiptRules.length; r++) {
-    const entry = traceEntry(receiptRules[r]!, receiptContext, receiptFired[r]!);
-    const note = notes.get(r);
-    if (note) entry.note = note;
-    trace.push(entry);
-  }
-
   const paidInMoney = Math.min(totals.payable, sale.moneyTenderTotal);
   let earned = 0;
   let pointsRules: string[] = [];
@@ -251,8 +250,10 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     const usesReceiptRate = rateRule >= 0 && sale.lineRates.some((lineRate) => lineRate < 0);
     pointsRules = [...(usesReceiptRate ? [receiptRules[rateRule]!.id] : []), ...sale.lineRateRules, ...multiplierRules.map((r) => receiptRules[r]!.id)];
     earned = pointsForLines(sale.lines, rates, paidInMoney, factors);
-    if (rateRule >= 0 && !usesReceiptRate) notes.set(rateRule, "every line has a rate of its own");
+    if (rateRule >= 0 && !usesReceiptRate) notes[rateRule] = "every line has a rate of its own";
   }
+  // Traced once every note is known, the points' included.
+  traceScope(sale, receiptRules, receiptContext, receiptFired, undefined);
   const referrerPoints = shareRule >= 0 ? { earned: pointsFor(paidInMoney, sharePerYuan, []), rules: [receiptRules[shareRule]!.id] } : { earned: 0, rules: [] };
   let tierChange: TierChange | null = null;
   if (member && upgradeRule >= 0) {
@@ -270,6 +271,6 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     tierChange,
     benefits,
     referrerPoints,
-    trace,
+    trace: sale.trace,
   };
 }

@@ -4,7 +4,7 @@ import { decideLifecycle, decideRecharge, decideRedemption, decideYearEnd, type 
 import { decideSale, type DecisionSteps, type EvaluationAnswer, type EvaluationRequest } from "../effects/sale";
 import type { SaleInput } from "../facts/gather";
 import type { Policy } from "../policy/schema";
-import { emptyScopes, planPolicy, type PolicyPlan } from "./plan";
+import { planPolicy, type PolicyPlan } from "./plan";
 
 /** A policy compiled to plain synchronous functions: the hot path for quotes, commits and simulation. */
 export interface CompiledPolicy {
@@ -13,8 +13,8 @@ export interface CompiledPolicy {
   decide(input: SaleInput): Decision;
   /**
    * The same decision as `decide` (lines, totals, points, parking, tier change, benefits), with a
-   * lean trace: each entry names its rule and whether it fired, without facts or failed conditions.
-   * For simulation, which replays millions of receipts and reads only which rules fired.
+   * lean trace: only the rules that fired (with their notes), without facts. For simulation, which
+   * replays millions of receipts and reads only which rules fired.
    */
   decideLean(input: SaleInput): Decision;
   enrol(input: EnrolmentInput): EnrolmentDecision;
@@ -27,10 +27,14 @@ export interface CompiledPolicy {
 function answer(request: EvaluationRequest): EvaluationAnswer {
   const { rules, contexts } = request;
   const out: boolean[][] = new Array(contexts.length);
+  if (rules.length === 0) return out.fill([]);
+  // A request's rules are one scope's, so one set of scope conditions decides them all.
+  const conditions = rules[0]!.scopeConditions;
   for (let c = 0; c < contexts.length; c++) {
     const ctx = contexts[c]!;
+    const falseLeaves = conditions.falseLeaves(ctx);
     const flags = new Array<boolean>(rules.length);
-    for (let r = 0; r < rules.length; r++) flags[r] = rules[r]!.condition.test(ctx);
+    for (let r = 0; r < rules.length; r++) flags[r] = conditions.fires(r, falseLeaves, ctx);
     out[c] = flags;
   }
   return out;
@@ -43,21 +47,10 @@ export function runSync<T>(steps: DecisionSteps<T>): T {
   return next.value;
 }
 
-const explainNothing = (): void => {};
-
-/** The plan with rules that trace no facts and no failed conditions; conditions test as before. */
-function leanPlan(plan: PolicyPlan): PolicyPlan {
-  const scopes = emptyScopes<PolicyPlan["scopes"]["line"][number]>();
-  for (const scope of Object.keys(scopes) as (keyof typeof scopes)[]) {
-    scopes[scope] = plan.scopes[scope].map((rule) => ({ ...rule, factCopiers: [], condition: { ...rule.condition, explain: explainNothing } }));
-  }
-  return { ...plan, scopes };
-}
-
 /** Compiles a lint-clean policy; the reference evaluator defines what its functions must answer. */
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const plan = planPolicy(policy);
-  const lean = leanPlan(plan);
+  const lean: PolicyPlan = { ...plan, trace: "fired" };
   return {
     policy,
     plan,

@@ -18,6 +18,11 @@ export interface PointerSink {
 export interface CompiledCondition {
   test: (ctx: FactContext) => boolean;
   explain: (ctx: FactContext, failed: PointerSink) => void;
+  /**
+   * What `explain` lists, as a list of its own to keep. A flat `all` (what policies are mostly made
+   * of) hands out one frozen list per set of false leaves, shared by every trace that needs it.
+   */
+  failed: (ctx: FactContext) => readonly string[];
 }
 
 /** Whether a fact is read from the line's facts rather than the receipt's. */
@@ -123,45 +128,98 @@ interface Leaf {
   test: Test;
   /** What explain lists when the leaf is false. */
   pointer: string;
+  /** Equal for two leaves that always decide alike (the same fact, path, operator and value), wherever they are written. */
+  key: string;
 }
 
 const NO_LIST: readonly unknown[] = [];
 const NOT_USED: Test = () => false;
 
-function holds(leaf: Leaf, ctx: FactContext): boolean {
+/** Decides a leaf whose fact (for every kind but BY_OPERATOR, which reads its own) has been read as `fact`. */
+function holdsFor(leaf: Leaf, fact: unknown, ctx: FactContext): boolean {
   switch (leaf.kind) {
     case EQUAL:
-      return leaf.read(ctx) === leaf.value;
+      return fact === leaf.value;
     case NOT_EQUAL:
-      return leaf.read(ctx) !== leaf.value;
+      return fact !== leaf.value;
     case IN:
-      return leaf.list.indexOf(leaf.read(ctx)) > -1;
+      return leaf.list.indexOf(fact) > -1;
     case NOT_IN:
-      return leaf.list.indexOf(leaf.read(ctx)) === -1;
+      return leaf.list.indexOf(fact) === -1;
     default:
       return leaf.test(ctx);
   }
+}
+
+function holds(leaf: Leaf, ctx: FactContext): boolean {
+  return holdsFor(leaf, leaf.kind === BY_OPERATOR ? undefined : leaf.read(ctx), ctx);
 }
 
 function compileLeaf(condition: LeafCondition, pointer: string): Leaf {
   const op = resolveOperator(condition.operator);
   if (!op) throw new Error(`unknown operator "${condition.operator}"`);
   const { operator, value } = condition;
+  // Values are JSON (the schema says so); the flag keeps a missing value apart from null all the same.
+  const key = JSON.stringify([condition.fact, condition.path ?? null, operator, value === undefined, value ?? null]);
   const isFactRef = value !== null && typeof value === "object" && !Array.isArray(value);
   if (condition.path === undefined && !isFactRef) {
     const read = readerOf(condition.fact);
-    if (operator === "equal" || operator === "notEqual") return { kind: operator === "equal" ? EQUAL : NOT_EQUAL, read, value, list: NO_LIST, test: NOT_USED, pointer };
-    if ((operator === "in" || operator === "notIn") && Array.isArray(value)) return { kind: operator === "in" ? IN : NOT_IN, read, value, list: value, test: NOT_USED, pointer };
+    if (operator === "equal" || operator === "notEqual") return { kind: operator === "equal" ? EQUAL : NOT_EQUAL, read, value, list: NO_LIST, test: NOT_USED, pointer, key };
+    if ((operator === "in" || operator === "notIn") && Array.isArray(value)) return { kind: operator === "in" ? IN : NOT_IN, read, value, list: value, test: NOT_USED, pointer, key };
   }
   const lhs = compileGetter(condition.fact, condition.path);
   const test: Test = isFactRef ? ((rhs) => (ctx: FactContext) => op(lhs(ctx), rhs(ctx)))(compileGetter(value.fact, value.path)) : (ctx) => op(lhs(ctx), value);
-  return { kind: BY_OPERATOR, read: lhs, value, list: NO_LIST, test, pointer };
+  return { kind: BY_OPERATOR, read: lhs, value, list: NO_LIST, test, pointer, key };
 }
 
 /** A compiled node; one made only of leaves under `all` nodes (references included) keeps its leaves in order. */
 interface CompiledNode extends CompiledCondition {
   leaves?: readonly Leaf[];
+  /** For a node with leaves: the failed list when the leaves false are those of the bit set `mask` (bit i for leaf i). */
+  failedFor?: (mask: number) => readonly string[];
 }
+
+/**
+ * Gathers failed pointers and hands them out as a list of exactly their number: a list grown by
+ * push reserves room for seventeen, and failed lists (one to four pointers) grown so were about a
+ * quarter of what a decision allocated.
+ */
+class FailedPointers implements PointerSink {
+  private readonly items: string[] = [];
+  private count = 0;
+
+  push(pointer: string): void {
+    this.items[this.count++] = pointer;
+  }
+
+  /** The pointers `explain` lists for `ctx`, as a new list. */
+  collect(explain: CompiledCondition["explain"], ctx: FactContext): string[] {
+    // Counted from zero each time, so that an explain that threw leaves nothing behind.
+    this.count = 0;
+    explain(ctx, this);
+    const { items, count } = this;
+    switch (count) {
+      case 0:
+        return [];
+      case 1:
+        return [items[0]!];
+      case 2:
+        return [items[0]!, items[1]!];
+      case 3:
+        return [items[0]!, items[1]!, items[2]!];
+      default:
+        return items.slice(0, count);
+    }
+  }
+}
+
+// One for the module: explain runs to the end synchronously and never collects, so no two uses overlap.
+const failedPointers = new FailedPointers();
+
+// Sets of leaves are bit sets of a 32-bit integer; a flat `all` shares its failed lists up to this
+// many leaves (a table of 2^n lists at most), and builds them for each use beyond.
+const MAX_SHARED_LEAVES = 10;
+const MAX_MASKED_LEAVES = 31;
 
 /**
  * An `all` over nothing but leaves, nested `all`s and references to such, as one flat list: the
@@ -170,17 +228,30 @@ interface CompiledNode extends CompiledCondition {
  */
 function flatAll(leaves: readonly Leaf[]): CompiledNode {
   const n = leaves.length;
+  const explain: CompiledCondition["explain"] = (ctx, failed) => {
+    for (let i = 0; i < n; i++) {
+      const leaf = leaves[i]!;
+      if (!holds(leaf, ctx)) failed.push(leaf.pointer);
+    }
+  };
+  const test: Test = (ctx) => {
+    for (let i = 0; i < n; i++) if (!holds(leaves[i]!, ctx)) return false;
+    return true;
+  };
+  if (n > MAX_MASKED_LEAVES) return { leaves, test, explain, failed: (ctx) => failedPointers.collect(explain, ctx) };
+  const listOf = (mask: number): string[] => leaves.filter((_, i) => (mask & (1 << i)) !== 0).map((leaf) => leaf.pointer);
+  // The failed list depends only on which leaves are false: one frozen list per bit set, built once.
+  const shared: (readonly string[] | undefined)[] | null = n <= MAX_SHARED_LEAVES ? new Array(1 << n) : null;
+  const failedFor = shared === null ? listOf : (mask: number): readonly string[] => (shared[mask] ??= Object.freeze(listOf(mask)));
   return {
     leaves,
-    test: (ctx) => {
-      for (let i = 0; i < n; i++) if (!holds(leaves[i]!, ctx)) return false;
-      return true;
-    },
-    explain: (ctx, failed) => {
-      for (let i = 0; i < n; i++) {
-        const leaf = leaves[i]!;
-        if (!holds(leaf, ctx)) failed.push(leaf.pointer);
-      }
+    test,
+    explain,
+    failedFor,
+    failed: (ctx) => {
+      let mask = 0;
+      for (let i = 0; i < n; i++) if (!holds(leaves[i]!, ctx)) mask |= 1 << i;
+      return failedFor(mask);
     },
   };
 }
@@ -210,29 +281,25 @@ function compileNode(condition: Condition, named: NamedConditions, pointer: stri
           for (let i = 0; i < tests.length; i++) if (tests[i]!(ctx)) return true;
           return false;
         };
-    return {
-      test,
-      explain: isAll
-        ? // A node that holds lists nothing, so a true `all` (whose children all hold) needs no test of its own.
-          (ctx, failed) => {
-            for (let i = 0; i < explains.length; i++) explains[i]!(ctx, failed);
-          }
-        : (ctx, failed) => {
-            if (test(ctx)) return;
-            for (let i = 0; i < explains.length; i++) explains[i]!(ctx, failed);
-          },
-    };
+    const explain: CompiledCondition["explain"] = isAll
+      ? // A node that holds lists nothing, so a true `all` (whose children all hold) needs no test of its own.
+        (ctx, failed) => {
+          for (let i = 0; i < explains.length; i++) explains[i]!(ctx, failed);
+        }
+      : (ctx, failed) => {
+          if (test(ctx)) return;
+          for (let i = 0; i < explains.length; i++) explains[i]!(ctx, failed);
+        };
+    return { test, explain, failed: (ctx) => failedPointers.collect(explain, ctx) };
   }
   if ("not" in condition) {
     const inner = compileNode(condition.not, named, `${pointer}/not`, expanding);
     const innerTest = inner.test;
     const failedPointer = `${pointer}/not`;
-    return {
-      test: (ctx) => !innerTest(ctx),
-      explain: (ctx, failed) => {
-        if (innerTest(ctx)) failed.push(failedPointer);
-      },
+    const explain: CompiledCondition["explain"] = (ctx, failed) => {
+      if (innerTest(ctx)) failed.push(failedPointer);
     };
+    return { test: (ctx) => !innerTest(ctx), explain, failed: (ctx) => failedPointers.collect(explain, ctx) };
   }
   if ("condition" in condition) {
     const name = condition.condition;
@@ -240,14 +307,8 @@ function compileNode(condition: Condition, named: NamedConditions, pointer: stri
     if (!target || expanding.includes(name)) throw new Error(`condition reference "${name}" is undefined or circular`);
     return compileNode(target, named, `/conditions/${name}`, [...expanding, name]);
   }
-  const leaf = compileLeaf(condition, pointer);
-  return {
-    leaves: [leaf],
-    test: (ctx) => holds(leaf, ctx),
-    explain: (ctx, failed) => {
-      if (!holds(leaf, ctx)) failed.push(pointer);
-    },
-  };
+  // A leaf is decided and explained as an `all` of itself.
+  return flatAll([compileLeaf(condition, pointer)]);
 }
 
 /** Every fact a condition tree reads, references and right-hand sides included, in first-seen order. */
@@ -264,4 +325,87 @@ export function factsReadBy(condition: Condition, named: NamedConditions, into: 
     if (value !== null && typeof value === "object" && !Array.isArray(value)) into.add(value.fact);
   }
   return into;
+}
+
+/**
+ * The conditions of one scope's rules, decided together. Rules repeat leaves (a tier test, a named
+ * condition several rules use), so the scope keeps each distinct leaf once, reads each fact they
+ * compare once, and decides every leaf in one pass per context into a bit set of the false ones. A
+ * rule that is a flat `all` (nearly every rule) fires when none of its leaves is false, and its
+ * failed list follows from the same bit set; any other rule is decided by its own condition.
+ */
+export interface ScopeConditions {
+  /** The bit set of the scope's distinct leaves that are false in `ctx`. */
+  falseLeaves(ctx: FactContext): number;
+  /** Whether rule `r` (its index in the scope) fires in `ctx`, whose bit set `falseLeaves` gave. */
+  fires(r: number, falseLeaves: number, ctx: FactContext): boolean;
+  /** The failed list of rule `r` in `ctx`, as its condition's `failed` gives it. */
+  failed(r: number, falseLeaves: number, ctx: FactContext): readonly string[];
+}
+
+/** A rule of a scope: where its leaves sit in the scope's bit set, or null when its own condition decides it. */
+interface ScopedRule {
+  condition: CompiledNode;
+  /** For each of the rule's leaves in order, its bit in the scope's set. */
+  bits: readonly number[] | null;
+  /** Every bit of `bits`. */
+  mask: number;
+}
+
+// The facts of the context being decided, by the scope's fact slot: filled and read within one falseLeaves call.
+const factValues: unknown[] = [];
+
+/** Plans the conditions of a scope's rules (in scope order) to be decided together. */
+export function scopeConditions(conditions: readonly CompiledCondition[]): ScopeConditions {
+  const leaves: Leaf[] = [];
+  const bitByKey = new Map<string, number>();
+  const factReaders: Reader[] = [];
+  // For each distinct leaf, the slot of the fact it compares, or -1 for a leaf that reads its own.
+  const factSlots: number[] = [];
+  const rules: ScopedRule[] = conditions.map((condition: CompiledNode) => {
+    const own = condition.leaves;
+    const added = own === undefined || condition.failedFor === undefined ? 0 : new Set(own.map((leaf) => leaf.key).filter((key) => !bitByKey.has(key))).size;
+    if (own === undefined || condition.failedFor === undefined || leaves.length + added > MAX_MASKED_LEAVES) return { condition, bits: null, mask: 0 };
+    const bits = own.map((leaf) => {
+      let bit = bitByKey.get(leaf.key);
+      if (bit === undefined) {
+        bit = leaves.length;
+        bitByKey.set(leaf.key, bit);
+        leaves.push(leaf);
+        let slot = -1;
+        if (leaf.kind !== BY_OPERATOR) {
+          slot = factReaders.indexOf(leaf.read);
+          if (slot < 0) slot = factReaders.push(leaf.read) - 1;
+        }
+        factSlots.push(slot);
+      }
+      return bit;
+    });
+    return { condition, bits, mask: bits.reduce((mask, bit) => mask | (1 << bit), 0) };
+  });
+  const readerCount = factReaders.length;
+  const leafCount = leaves.length;
+  return {
+    falseLeaves: (ctx) => {
+      for (let f = 0; f < readerCount; f++) factValues[f] = factReaders[f]!(ctx);
+      let set = 0;
+      for (let i = 0; i < leafCount; i++) {
+        const slot = factSlots[i]!;
+        if (!holdsFor(leaves[i]!, slot < 0 ? undefined : factValues[slot], ctx)) set |= 1 << i;
+      }
+      return set;
+    },
+    fires: (r, falseLeaves, ctx) => {
+      const rule = rules[r]!;
+      return rule.bits === null ? rule.condition.test(ctx) : (falseLeaves & rule.mask) === 0;
+    },
+    failed: (r, falseLeaves, ctx) => {
+      const { condition, bits } = rules[r]!;
+      if (bits === null) return condition.failed(ctx);
+      // The rule's own bit set: bit i when its i-th leaf is false.
+      let mask = 0;
+      for (let i = 0; i < bits.length; i++) if ((falseLeaves & (1 << bits[i]!)) !== 0) mask |= 1 << i;
+      return condition.failedFor!(mask);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { factCatalog, isFactName } from "../facts/catalog";
 import type { Effect, Policy, Rule, RuleScope } from "../policy/schema";
-import { compileCondition, factsReadBy, type CompiledCondition } from "./conditions";
+import { compileCondition, factsReadBy, scopeConditions, type CompiledCondition, type ScopeConditions } from "./conditions";
 import { factCopier, type FactCopier } from "./trace";
 
 /** Facts an effect reads besides its rule's conditions, so that traces show them too. */
@@ -25,14 +25,25 @@ export interface PlannedRule {
   facts: string[];
   /** For each of `facts`, the function that copies it into a trace entry. */
   factCopiers: FactCopier[];
+  /** The index in its scope of the first rule that reads exactly the same facts (its own when none before it does): traces of one context share their facts. */
+  sharesFactsWith: number;
   condition: CompiledCondition;
+  /** The conditions of every rule of the scope, decided together (see ScopeConditions); the same object for each of them. */
+  scopeConditions: ScopeConditions;
 }
+
+/**
+ * How much a sale's trace says: every rule with its facts and failed conditions (the POS
+ * contract's trace), or only the rules that fired, without facts (for simulation, which reads no more).
+ */
+export type TraceDetail = "full" | "fired";
 
 /** A policy prepared for evaluation: rules grouped by scope in document order, tiers ranked. */
 export interface PolicyPlan {
   policy: Policy;
   scopes: Record<RuleScope, PlannedRule[]>;
   tierRank: ReadonlyMap<string, number>;
+  trace: TraceDetail;
 }
 
 /** One empty list per rule scope. */
@@ -42,20 +53,29 @@ export function emptyScopes<T>(): Record<RuleScope, T[]> {
 
 /** Prepares a (lint-clean) policy for either evaluator. */
 export function planPolicy(policy: Policy): PolicyPlan {
-  const scopes = emptyScopes<PlannedRule>();
+  const unplanned = emptyScopes<Omit<PlannedRule, "scopeConditions">>();
   policy.rules.forEach((rule: Rule, index) => {
     const read = factsReadBy(rule.conditions, policy.conditions);
     for (const name of EFFECT_FACTS[rule.event.type] ?? []) read.add(name);
     const facts = [...read].filter((name) => isFactName(name) && (factCatalog[name].scopes as readonly string[]).includes(rule.scope));
-    scopes[rule.scope].push({
+    const inScope = unplanned[rule.scope];
+    // Fact names come from the catalog, so joined they compare as the lists do.
+    const sharesFactsWith = inScope.findIndex((other) => other.facts.join() === facts.join());
+    inScope.push({
       id: rule.id,
       index,
       scope: rule.scope,
       effect: rule.event,
       facts,
       factCopiers: facts.map(factCopier),
+      sharesFactsWith: sharesFactsWith >= 0 ? sharesFactsWith : inScope.length,
       condition: compileCondition(rule.conditions, policy.conditions, `/rules/${index}/conditions`),
     });
   });
-  return { policy, scopes, tierRank: new Map(policy.tiers.map((tier, rank) => [tier.id, rank])) };
+  const scopes = emptyScopes<PlannedRule>();
+  for (const scope of Object.keys(scopes) as RuleScope[]) {
+    const decided = scopeConditions(unplanned[scope].map((rule) => rule.condition));
+    scopes[scope] = unplanned[scope].map((rule) => ({ ...rule, scopeConditions: decided }));
+  }
+  return { policy, scopes, tierRank: new Map(policy.tiers.map((tier, rank) => [tier.id, rank])), trace: "full" };
 }

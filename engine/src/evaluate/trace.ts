@@ -1,6 +1,6 @@
 import type { TraceEntry } from "../decision";
 import { isFactName, type FactName } from "../facts/catalog";
-import { isLineFact, type CompiledCondition, type FactContext, type PointerSink } from "./conditions";
+import { isLineFact, type FactContext } from "./conditions";
 import type { PlannedRule } from "./plan";
 
 /** Copies one fact from an evaluation context into the facts of a trace entry. */
@@ -69,50 +69,70 @@ export function factCopier(name: string): FactCopier {
   return isLineFact(name) ? (o, c) => (o[name] = (c.line ?? c.receipt)[name]) : (o, c) => (o[name] = c.receipt[name]);
 }
 
-/**
- * Gathers failed pointers and hands them out as a list of exactly their number: a list grown by
- * push reserves room for seventeen, and failed lists (one to four pointers) grown so were about a
- * quarter of what a decision allocated.
- */
-class FailedPointers implements PointerSink {
-  private readonly items: string[] = [];
-  private count = 0;
-
-  push(pointer: string): void {
-    this.items[this.count++] = pointer;
-  }
-
-  /** The pointers `condition` lists for `ctx`, as a new list. */
-  collect(condition: CompiledCondition, ctx: FactContext): string[] {
-    // Counted from zero each time, so that an explain that threw leaves nothing behind.
-    this.count = 0;
-    condition.explain(ctx, this);
-    const { items, count } = this;
-    switch (count) {
-      case 0:
-        return [];
-      case 1:
-        return [items[0]!];
-      case 2:
-        return [items[0]!, items[1]!];
-      case 3:
-        return [items[0]!, items[1]!, items[2]!];
-      default:
-        return items.slice(0, count);
-    }
-  }
-}
-
-// One for the module: explain runs to the end synchronously and never traces, so no two uses overlap.
-const failedPointers = new FailedPointers();
-
-/** The trace of one rule in one context: the facts it read and, when it did not fire, the leaf conditions that failed. */
-export function traceEntry(rule: PlannedRule, ctx: FactContext, fired: boolean, lineId?: string): TraceEntry {
+/** Copies a rule's facts from a context into a new object, in the rule's order. */
+function factsOf(rule: PlannedRule, ctx: FactContext): Record<string, unknown> {
   const facts: Record<string, unknown> = {};
   const copy = rule.factCopiers;
   for (let i = 0; i < copy.length; i++) copy[i]!(facts, ctx);
-  if (fired) return lineId === undefined ? { rule: rule.id, scope: rule.scope, fired, facts } : { rule: rule.id, scope: rule.scope, lineId, fired, facts };
-  const failed = failedPointers.collect(rule.condition, ctx);
-  // Built whole rather than given `failed` afterwards: an added property costs the entry a second allocation.
-  return lineId === undefined ? { rule: rule.id, scope: rule.scope, fired, facts, failed } : { rule: rule.id, scope: rule.scope, lineId, fired, facts, failed };
+  return facts;
+}
+
+/**
+ * One entry, built whole rather than given `failed` afterwards: an added property costs the entry
+ * a second allocation. The failed list may be shared (see CompiledCondition.failed), hence read-only.
+ */
+function entryOf(rule: PlannedRule, lineId: string | undefined, fired: boolean, facts: Record<string, unknown>, failed: readonly string[] | undefined): TraceEntry {
+  if (failed === undefined) return lineId === undefined ? { rule: rule.id, scope: rule.scope, fired, facts } : { rule: rule.id, scope: rule.scope, lineId, fired, facts };
+  const list = failed as string[];
+  return lineId === undefined ? { rule: rule.id, scope: rule.scope, fired, facts, failed: list } : { rule: rule.id, scope: rule.scope, lineId, fired, facts, failed: list };
+}
+
+/** The trace of one rule in one context: the facts it read and, when it did not fire, the leaf conditions that failed. */
+export function traceEntry(rule: PlannedRule, ctx: FactContext, fired: boolean, lineId?: string): TraceEntry {
+  return entryOf(rule, lineId, fired, factsOf(rule, ctx), fired ? undefined : rule.condition.failed(ctx));
+}
+
+/** Notes by rule index for the rules of one scope in one context; most rules have none. */
+export type RuleNotes = readonly (string | undefined)[];
+
+// The facts objects of the rules traced last, by rule index: read back only by the rules of the same call that share them.
+const factsByRule: Record<string, unknown>[] = [];
+
+/**
+ * Writes the trace of every rule of a scope (all of them, in plan order) in one context into
+ * `into` from `at` on, with each rule's note; returns where the next entry goes.
+ * Rules that read the same facts (planPolicy marks them) share one facts object, as their failed
+ * lists may be shared: the trace says the same with less to allocate, and is read, never changed.
+ */
+export function traceRules(rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], notes: RuleNotes, lineId: string | undefined, into: TraceEntry[], at: number): number {
+  if (rules.length === 0) return at;
+  const conditions = rules[0]!.scopeConditions;
+  // Decided again rather than handed over by the evaluator, which may be json-rules-engine.
+  const falseLeaves = conditions.falseLeaves(ctx);
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!;
+    const owner = rule.sharesFactsWith;
+    const facts = owner === r ? (factsByRule[r] = factsOf(rule, ctx)) : factsByRule[owner]!;
+    const ruleFired = fired[r]!;
+    const entry = entryOf(rule, lineId, ruleFired, facts, ruleFired ? undefined : conditions.failed(r, falseLeaves, ctx));
+    const note = notes[r];
+    if (note) entry.note = note;
+    into[at++] = entry;
+  }
+  return at;
+}
+
+// Lean entries read no facts: one empty object serves them all, frozen so that none can change it for the others.
+const NO_FACTS: Record<string, unknown> = Object.freeze({});
+
+/** Writes a lean trace of a scope in one context like traceRules: only the rules that fired, with their notes, without facts. */
+export function traceFiredRules(rules: readonly PlannedRule[], fired: readonly boolean[], notes: RuleNotes, lineId: string | undefined, into: TraceEntry[], at: number): number {
+  for (let r = 0; r < rules.length; r++) {
+    if (!fired[r]) continue;
+    const entry = entryOf(rules[r]!, lineId, true, NO_FACTS, undefined);
+    const note = notes[r];
+    if (note) entry.note = note;
+    into[at++] = entry;
+  }
+  return at;
 }
