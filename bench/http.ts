@@ -38,9 +38,19 @@ interface LoadResult {
   p99: number;
   errors: number;
   total: number;
+  /** The service's CPU time per request, in µs: unlike the rates, barely moved by other load on the machine. */
+  cpuPerRequest: number | null;
 }
 
-function load(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string): Promise<LoadResult> {
+async function load(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string): Promise<LoadResult> {
+  const cpuBefore = server.cpuSeconds();
+  const result = await loadFor(server, key, path, bodyFor);
+  const cpuAfter = server.cpuSeconds();
+  const cpuPerRequest = cpuBefore === null || cpuAfter === null || result.total === 0 ? null : Math.round(((cpuAfter - cpuBefore) / result.total) * 1e6);
+  return { ...result, cpuPerRequest };
+}
+
+function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string): Promise<Omit<LoadResult, "cpuPerRequest">> {
   let counter = 0;
   return new Promise((resolve, reject) => {
     autocannon(
@@ -84,13 +94,16 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
     });
     const label = driver === "pglite" ? "PGlite" : "PostgreSQL";
     const how = `${CONNECTIONS} connections, ${DURATION_S} s, autocannon in a second process; 80 % member receipts`;
+    const cpu = (name: string, result: LoadResult): Figure[] => (result.cpuPerRequest === null ? [] : [{ name, value: result.cpuPerRequest, unit: "µs/req", note: "the service process's user and system CPU time over the run, per request" }]);
     return [
       { name: `quotes/s (${label})`, value: quotes.perSecond, unit: "req/s", note: `${how}; errors ${quotes.errors} of ${quotes.total}` },
       { name: `quote p50 (${label})`, value: quotes.p50, unit: "ms" },
       { name: `quote p99 (${label})`, value: quotes.p99, unit: "ms" },
+      ...cpu(`quote CPU (${label})`, quotes),
       { name: `commits/s (${label})`, value: commits.perSecond, unit: "req/s", note: `${how}; errors ${commits.errors} of ${commits.total}` },
       { name: `commit p50 (${label})`, value: commits.p50, unit: "ms" },
       { name: `commit p99 (${label})`, value: commits.p99, unit: "ms" },
+      ...cpu(`commit CPU (${label})`, commits),
     ];
   } finally {
     await server.stop();

@@ -3,7 +3,7 @@
  * generator (this process) and the server do not share an event loop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,10 +41,12 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-/** A running service: its base URL, an admin key and how to stop it. */
+/** A running service: its base URL, an admin key, the CPU time it has used and how to stop it. */
 export interface BenchServer {
   url: string;
   adminKey: string;
+  /** User and system CPU seconds of the service process so far (Linux /proc), or null where unreadable. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -73,7 +75,9 @@ export async function startServer(driver: "pglite" | "postgres"): Promise<BenchS
       await sql.end();
     };
   }
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+  // BENCH_SERVER_NODE_ARGS profiles the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "api/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -89,6 +93,17 @@ export async function startServer(driver: "pglite" | "postgres"): Promise<BenchS
   return {
     url,
     adminKey,
+    cpuSeconds() {
+      try {
+        // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), in clock ticks of 1/100 s, counted
+        // after the command name, which ends at the last ") " and may itself hold spaces.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return null;
+      }
+    },
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");

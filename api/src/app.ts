@@ -45,8 +45,10 @@ export function createApp(services: Services, options: AppOptions = {}) {
     c.set("requestId", requestId);
     const started = performance.now();
     await next();
-    c.header("x-request-id", requestId);
-    log({ level: "info", requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.var.principal?.keyId });
+    // Set on the response itself: c.header() on a finished response copies it, which turns
+    // @hono/node-server's lightweight response into a stream it must then read back.
+    c.res.headers.set("x-request-id", requestId);
+    log({ level: "info", requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.get("principal")?.keyId });
   });
   app.use("/v1/*", limitBody(options.bodyLimit ?? 1_000_000));
   app.use("/v1/*", authenticate(services.keys));

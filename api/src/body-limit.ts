@@ -12,12 +12,13 @@ export function limitBody(maxSize: number) {
   const tooLarge = () => new ApiError("payload_too_large", `request bodies are limited to ${maxSize} bytes`);
   return createMiddleware(async (c, next) => {
     const raw = c.req.raw;
-    if (!raw.body) return next();
+    // Headers first: @hono/node-server builds a request's body stream when it is first asked for.
     const declared = raw.headers.get("content-length");
     if (declared !== null && !raw.headers.has("transfer-encoding")) {
       if (Number(declared) > maxSize) throw tooLarge();
       return next();
     }
+    if (!raw.body) return next();
     const reader = raw.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;

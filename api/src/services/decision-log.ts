@@ -1,4 +1,4 @@
-import type { Db, Tx } from "../db/client";
+import { insertRows, type Db, type Tx } from "../db/client";
 import { decisions } from "../db/schema";
 
 /** One logged decision: what was asked, under which policy version, and what was answered. */
@@ -22,7 +22,7 @@ export class DecisionLog {
 
   /** Logs a decision in the caller's transaction. */
   async write(tx: Tx, record: DecisionRecord): Promise<void> {
-    await tx.insert(decisions).values(record);
+    await insertRows(tx, decisions, [record]);
   }
 
   /** Logs a quote soon, in a batch. */
@@ -41,7 +41,8 @@ export class DecisionLog {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.db.insert(decisions).values(batch);
+        // One statement with one parameter, however many records (see insertRows).
+        await insertRows(this.db, decisions, batch);
       } catch (error) {
         this.onError(error);
       }

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
 import { endOfLocalDate, pointsValidThrough, type MemberSnapshot, type Policy } from "../../../engine/src/index";
-import type { Tx } from "../db/client";
+import { insertRows, pipeline, type Tx } from "../db/client";
 import { ledgerEntries, members, pointLots, receipts } from "../db/schema";
 import { ApiError } from "../errors";
 
@@ -94,6 +94,8 @@ export async function cycleSpendOf(tx: Tx, memberId: string, cycleStart: string)
 export class MemberLedger {
   private readonly changes: Partial<MemberRow> = {};
   readonly entries: (typeof ledgerEntries.$inferInsert)[] = [];
+  // Lots earned but not yet inserted: written with the entries, or before points are taken.
+  private readonly lots: (typeof pointLots.$inferInsert)[] = [];
 
   constructor(
     private readonly tx: Tx,
@@ -119,7 +121,7 @@ export class MemberLedger {
     const kept = points - repay;
     if (kept > 0) {
       const validThrough = pointsValidThrough(earnedOn, this.policy.settings.points.expireAfterYears);
-      await this.tx.insert(pointLots).values({ memberId: this.member.id, earnedOn, expiresAt: endOfLocalDate(validThrough, this.policy.settings.timezone), points: kept, remaining: kept, receiptId: cause.receiptId, decisionId: cause.decisionId });
+      this.lots.push({ memberId: this.member.id, earnedOn, expiresAt: endOfLocalDate(validThrough, this.policy.settings.timezone), points: kept, remaining: kept, receiptId: cause.receiptId, decisionId: cause.decisionId });
     }
     this.changes.pointsBalance = pointsBalance + kept;
     this.changes.pointsDebt = pointsDebt - repay;
@@ -131,6 +133,8 @@ export class MemberLedger {
    */
   async take(points: number, cause: Cause, kind: "points_reversed" | "points_redeemed" | "points_forfeited", preferReceiptId?: string | null): Promise<number> {
     if (points <= 0) return 0;
+    // Lots earned through this ledger must be stored to be taken from.
+    await insertRows(this.tx, pointLots, this.lots.splice(0));
     const lots = await this.tx
       .select()
       .from(pointLots)
@@ -212,10 +216,13 @@ export class MemberLedger {
     Object.assign(this.changes, fields);
   }
 
-  /** Writes the entries and the member row. */
+  /** Writes the lots, the entries and the member row, as one pipeline. */
   async flush(): Promise<MemberRow> {
-    if (this.entries.length > 0) await this.tx.insert(ledgerEntries).values(this.entries);
-    if (Object.keys(this.changes).length > 0) await this.tx.update(members).set(this.changes).where(eq(members.id, this.member.id));
+    await pipeline([
+      insertRows(this.tx, pointLots, this.lots.splice(0)),
+      insertRows(this.tx, ledgerEntries, this.entries),
+      Object.keys(this.changes).length > 0 ? this.tx.update(members).set(this.changes).where(eq(members.id, this.member.id)) : null,
+    ]);
     return this.current;
   }
 }

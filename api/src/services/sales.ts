@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import {
   checkReturn,
   cycleOn,
@@ -13,7 +13,7 @@ import {
   type Receipt,
 } from "../../../engine/src/index";
 import type { Principal } from "../auth";
-import type { Db, Tx } from "../db/client";
+import { insertRows, pipeline, type Db, type Tx } from "../db/client";
 import { decisions, members, receipts } from "../db/schema";
 import { ApiError } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
@@ -55,8 +55,24 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A quote's member and its payable total at a store on a local date, by member id. Prepared once
+ * per store-day: building the query with drizzle costs more CPU than deciding the receipt.
+ */
+function prepareQuoteMemberQuery(db: Db, storeId: string, localDate: string) {
+  return db
+    .select({ member: members, dayBefore: sameDayPayable(storeId, localDate) })
+    .from(members)
+    .where(eq(members.id, sql.placeholder("memberId")))
+    .limit(1)
+    .prepare("quote_member");
+}
+type QuoteMemberQuery = ReturnType<typeof prepareQuoteMemberQuery>;
+
 /** Quotes, commits (sales and returns) and claims: every change a receipt makes, in one transaction each. */
 export class SalesService {
+  private readonly quoteMemberQueries = new Map<string, QuoteMemberQuery>();
+
   constructor(private readonly deps: SalesDeps) {}
 
   private async memberFor(tx: Tx, memberId: string | null | undefined, lock: boolean): Promise<MemberRow | null> {
@@ -73,16 +89,34 @@ export class SalesService {
    */
   private async memberForQuote(receipt: Receipt): Promise<{ member: MemberRow | null; dayBefore: number | undefined }> {
     if (!receipt.memberId) return { member: null, dayBefore: 0 };
-    const timezone = this.versionFor(null, parseInstant(receipt.at)).compiled.policy.settings.timezone;
-    const date = localDayOf(parseInstant(receipt.at), timezone).date;
-    const [row] = await this.deps.db
-      .select({ member: members, dayBefore: sameDayPayable(receipt.storeId, date) })
-      .from(members)
-      .where(eq(members.id, receipt.memberId))
-      .limit(1);
+    const day = this.defaultDay(receipt);
+    const [row] = await this.quoteMemberQuery(receipt.storeId, day.date).execute({ memberId: receipt.memberId });
     if (!row) throw new ApiError("not_found", `no member "${receipt.memberId}"`);
-    const memberTimezone = this.versionFor(row.member, parseInstant(receipt.at)).compiled.policy.settings.timezone;
-    return { member: row.member, dayBefore: memberTimezone === timezone ? Number(row.dayBefore) : undefined };
+    return { member: row.member, dayBefore: this.dayTotalFor(row.member, receipt, day.timezone, Number(row.dayBefore)) };
+  }
+
+  /** The quote member query of a store-day, prepared once (see prepareQuoteMemberQuery). */
+  private quoteMemberQuery(storeId: string, localDate: string): QuoteMemberQuery {
+    const key = JSON.stringify([storeId, localDate]);
+    let query = this.quoteMemberQueries.get(key);
+    if (!query) {
+      // A few stores a day: the map only grows large as days go by, and then starts again.
+      if (this.quoteMemberQueries.size >= 1_000) this.quoteMemberQueries.clear();
+      query = prepareQuoteMemberQuery(this.deps.db, storeId, localDate);
+      this.quoteMemberQueries.set(key, query);
+    }
+    return query;
+  }
+
+  /** A receipt's store-day in the default program's time zone, read before the member's program is known. */
+  private defaultDay(receipt: Receipt): { timezone: string; date: string } {
+    const timezone = this.versionFor(null, parseInstant(receipt.at)).compiled.policy.settings.timezone;
+    return { timezone, date: localDayOf(parseInstant(receipt.at), timezone).date };
+  }
+
+  /** A day total read for the default program's store-day, or undefined when the member's program keeps another time zone (decideSale then reads its own). */
+  private dayTotalFor(member: MemberRow, receipt: Receipt, timezone: string, total: number): number | undefined {
+    return this.versionFor(member, parseInstant(receipt.at)).compiled.policy.settings.timezone === timezone ? total : undefined;
   }
 
   private versionFor(member: MemberRow | null, atMs: number): PublishedVersion {
@@ -147,18 +181,22 @@ export class SalesService {
     const bodyHash = bodyHashOf(receipt);
     try {
       return await this.deps.db.transaction(async (tx) => {
+        if (receipt.type === "sale") {
+          const { existing, member, dayBefore } = await this.lockForSale(tx, receipt, receiptId);
+          if (existing) return { created: false, decision: await this.replay(tx, existing, bodyHash) };
+          return { created: true, decision: await this.commitSale(tx, receipt, receiptId, bodyHash, member, principal, dayBefore) };
+        }
         // A receipt already committed answers as a replay whatever its new body names: a body that
-        // differs is a conflict even when it names an unknown member or another sale.
+        // differs is a conflict even when it names another sale.
         const existing = await this.findReceipt(tx, receiptId);
         if (existing) return { created: false, decision: await this.replay(tx, existing, bodyHash) };
         // Locks are always taken receipt first, then member (as claims and enrolments do).
-        const original = receipt.type === "return" ? await this.lockOriginal(tx, receipt) : null;
-        const member = await this.memberFor(tx, original ? this.returnMemberId(receipt, original) : receipt.memberId, true);
+        const original = await this.lockOriginal(tx, receipt);
+        const member = await this.memberFor(tx, this.returnMemberId(receipt, original), true);
         // A concurrent commit of the same receipt may have finished while this one waited for a lock.
         const committed = await this.findReceipt(tx, receiptId);
         if (committed) return { created: false, decision: await this.replay(tx, committed, bodyHash) };
-        const decision = original ? await this.commitReturn(tx, receipt, receiptId, bodyHash, original, member, principal) : await this.commitSale(tx, receipt, receiptId, bodyHash, member, principal);
-        return { created: true, decision };
+        return { created: true, decision: await this.commitReturn(tx, receipt, receiptId, bodyHash, original, member, principal) };
       });
     } catch (error) {
       // A concurrent commit of the same receiptId won the insert: answer as a replay.
@@ -167,6 +205,30 @@ export class SalesService {
       if (!existing) throw error;
       return { created: false, decision: await this.replay(this.deps.db, existing, bodyHash) };
     }
+  }
+
+  /**
+   * What a sale is committed against, in one round trip: its member, locked until the transaction
+   * ends; the receipt, if it is already committed; the member's payable total that store-day. The
+   * three statements go as one pipeline, each starting when the one before it has ended, so the
+   * last two see every commit that finished while the lock was awaited.
+   */
+  private async lockForSale(tx: Tx, receipt: Receipt, receiptId: string): Promise<{ existing: ReceiptRow | null; member: MemberRow | null; dayBefore: number | undefined }> {
+    const memberId = receipt.memberId;
+    const day = this.defaultDay(receipt);
+    const [locked, found, total] = await Promise.allSettled([
+      memberId ? lockMember(tx, memberId) : null,
+      this.findReceipt(tx, receiptId),
+      memberId ? dayPayableBefore(tx, memberId, receipt.storeId, day.date) : 0,
+    ]);
+    // A receipt already committed answers as a replay whatever its new body names: a body that
+    // differs is a conflict even when it names an unknown member.
+    if (found.status === "fulfilled" && found.value) return { existing: found.value, member: null, dayBefore: undefined };
+    if (locked.status === "rejected") throw locked.reason;
+    if (found.status === "rejected") throw found.reason;
+    if (total.status === "rejected") throw total.reason;
+    const member = locked.value;
+    return { existing: null, member, dayBefore: member ? this.dayTotalFor(member, receipt, day.timezone, total.value) : 0 };
   }
 
   private async findReceipt(tx: Tx, receiptId: string): Promise<ReceiptRow | null> {
@@ -185,8 +247,8 @@ export class SalesService {
     return this.storedDecision(tx, existing.decisionId);
   }
 
-  private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal): Promise<ApiDecision> {
-    const { decision, day, cycle, policy } = await this.decideSale(tx, receipt, member);
+  private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal, knownDayBefore?: number): Promise<ApiDecision> {
+    const { decision, day, cycle, policy } = await this.decideSale(tx, receipt, member, false, knownDayBefore);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
     await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null });
     if (member && cycle) {
@@ -283,25 +345,29 @@ async function recordCommit(
   c: { receipt: Receipt; receiptId: string; bodyHash: string; result: ApiDecision; localDate: string; memberId: string | null; keyId: string; kind: "commit" | "return"; originalReceiptId: string | null; cycleStart: string | null },
 ): Promise<void> {
   const { result } = c;
-  await tx.insert(receipts).values({
-    receiptId: c.receiptId,
-    type: c.kind === "return" ? "return" : "sale",
-    originalReceiptId: c.originalReceiptId,
-    memberId: c.memberId,
-    storeId: c.receipt.storeId,
-    at: c.receipt.at,
-    localDate: c.localDate,
-    body: c.receipt,
-    bodyHash: c.bodyHash,
-    decisionId: result.decisionId,
-    policyId: result.policy.id,
-    policyVersion: result.policy.version,
-    payable: result.totals.payable,
-    qualifyingSpend: result.totals.qualifyingSpend,
-    pointsEarned: result.points.earned,
-    cycleStart: c.cycleStart,
-  });
-  await log.write(tx, { id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result });
+  // One pipeline. A concurrent commit of the same receipt fails the receipt's insert (23505), and
+  // that is the failure reported, so the commit answers as a replay.
+  await pipeline([
+    insertRows(tx, receipts, [{
+      receiptId: c.receiptId,
+      type: c.kind === "return" ? "return" : "sale",
+      originalReceiptId: c.originalReceiptId,
+      memberId: c.memberId,
+      storeId: c.receipt.storeId,
+      at: c.receipt.at,
+      localDate: c.localDate,
+      body: c.receipt,
+      bodyHash: c.bodyHash,
+      decisionId: result.decisionId,
+      policyId: result.policy.id,
+      policyVersion: result.policy.version,
+      payable: result.totals.payable,
+      qualifyingSpend: result.totals.qualifyingSpend,
+      pointsEarned: result.points.earned,
+      cycleStart: c.cycleStart,
+    }]),
+    log.write(tx, { id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result }),
+  ]);
 }
 
 /** What a member's sale adds to the ledger: points, qualifying spend in its cycle, a tier move and its gift hours. */
