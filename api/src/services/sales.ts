@@ -15,7 +15,7 @@ import {
 import type { Principal } from "../auth";
 import { insertRows, pipeline, type Db, type Tx } from "../db/client";
 import { decisions, members, receipts } from "../db/schema";
-import { ApiError } from "../errors";
+import { ApiError, isUniqueViolation } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
 import type { DecisionLog } from "./decision-log";
 import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, sameDayPayable, snapshotOf, type Cause, type MemberRow } from "./ledger";
@@ -50,10 +50,6 @@ function bodyHashOf(receipt: Receipt): string {
   return sha256(canonicalJson(receipt));
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: unknown }).code === "23505") return true;
-  return false;
-}
 
 /**
  * A quote's member and its payable total at a store on a local date, by member id. Prepared once
