@@ -43,8 +43,15 @@ export class DecisionLog {
       try {
         // One statement with one parameter, however many records (see insertRows).
         await insertRows(this.db, decisions, batch);
-      } catch (error) {
-        this.onError(error);
+      } catch {
+        // One bad record must not lose the others: write them one by one, reporting those that fail.
+        for (const record of batch) {
+          try {
+            await insertRows(this.db, decisions, [record]);
+          } catch (error) {
+            this.onError(error);
+          }
+        }
       }
     });
     return this.flushing;
