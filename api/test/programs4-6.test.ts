@@ -138,7 +138,11 @@ describe.each(drivers)("programs 4–6 over HTTP on %s", (driver) => {
 
     it("refuses to spend more stored value than the member holds, and writes nothing", async () => {
       const ledger = await getLedger(t, memberId);
-      const res = await commit(t, sale("2026-11-22T17:00:00+08:00", [{ unitPrice: 300_000 }], { memberId, ...fromStoredValue(270_000) }));
+      const body = sale("2026-11-22T17:00:00+08:00", [{ unitPrice: 300_000 }], { memberId, ...fromStoredValue(270_000) });
+      // The quote answers as the commit will.
+      const quote = await t.request("POST", "/v1/decisions", { role: "pos", body });
+      expect(quote.status).toBe(422);
+      const res = await commit(t, body);
       expect(res.status).toBe(422);
       expect(res.body.errors).toEqual([{ path: "/tenders", message: "stored_value exceeds the member's stored value" }]);
       expect(await getLedger(t, memberId)).toEqual(ledger);

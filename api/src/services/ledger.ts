@@ -57,6 +57,11 @@ export function snapshotOf(row: MemberRow): MemberSnapshot {
   };
 }
 
+/** Refuses (422) to spend `amount` fen of stored value when the member holds only `balance`. */
+export function refuseBeyondStoredValue(balance: number, amount: number): void {
+  if (amount > balance) throw new ApiError("unprocessable", `the stored value of ${balance} fen is ${amount - balance} fen short of ${amount}`, [{ path: "/tenders", message: "stored_value exceeds the member's stored value" }]);
+}
+
 /** Reads a member and locks its row until the transaction ends, so concurrent commits queue up. */
 export async function lockMember(tx: Tx, id: string): Promise<MemberRow> {
   const [row] = await tx.select().from(members).where(eq(members.id, id)).for("update");
@@ -197,7 +202,7 @@ export class MemberLedger {
   addStoredValue(amount: number, cause: Cause, kind: "stored_value_recharge" | "stored_value_bonus" | "stored_value_spent" | "stored_value_refund"): void {
     if (amount === 0) return;
     const balance = this.current.storedValue;
-    if (balance + amount < 0) throw new ApiError("unprocessable", `the stored value of ${balance} fen is ${-(balance + amount)} fen short of ${-amount}`, [{ path: "/tenders", message: "stored_value exceeds the member's stored value" }]);
+    if (amount < 0) refuseBeyondStoredValue(balance, -amount);
     this.entry(kind, cause, { storedValue: amount });
     this.changes.storedValue = balance + amount;
   }

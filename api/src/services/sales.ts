@@ -18,7 +18,7 @@ import { decisions, members, receipts } from "../db/schema";
 import { ApiError, isUniqueViolation } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
 import type { DecisionLog } from "./decision-log";
-import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, sameDayPayable, snapshotOf, type Cause, type MemberRow } from "./ledger";
+import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, refuseBeyondStoredValue, sameDayPayable, snapshotOf, type Cause, type MemberRow } from "./ledger";
 import type { PolicyRegistry, PublishedVersion } from "./policies";
 
 /** A decision as the API answers it: the engine's decision with the id it is logged under. */
@@ -125,6 +125,8 @@ export class SalesService {
     const policy = version.compiled.policy;
     const day = localDayOf(atMs, policy.settings.timezone);
     if (member?.status === "cancelled") throw new ApiError("unprocessable", `member "${member.id}" is cancelled`);
+    // A quote answers as its commit would: stored value the member does not hold is refused by both.
+    if (member && !pricesFixed && holdsStoredValue(policy)) refuseBeyondStoredValue(member.storedValue, storedValuePaid(receipt));
     const snapshot = member ? await this.snapshotOn(tx, member, policy, day.date) : null;
     const before = !member ? 0 : knownDayBefore ?? (await dayPayableBefore(tx, member.id, receipt.storeId, day.date));
     const decision = version.compiled.decide({ receipt, member: snapshot, dayPayableBefore: before, pricesFixed });
