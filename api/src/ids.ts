@@ -1,8 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
 
-/** A new id prefixed by its kind (`m_`, `d_`, `pv_`, `k_`). */
+// Ids draw on a pool of random bytes: one call for the kernel's randomness per 341 ids rather
+// than per id (a call per id was a few per cent of a quote). Ids are unguessable, not secrets;
+// API keys draw their own bytes.
+const ID_BYTES = 12;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+/** A new id prefixed by its kind (`m_`, `d_`, `pv_`, `k_`): 96 random bits. */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString("base64url")}`;
+  if (offset + ID_BYTES > pool.length) {
+    pool = randomBytes(4092);
+    offset = 0;
+  }
+  const id = pool.toString("base64url", offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return `${prefix}_${id}`;
 }
 
 /** SHA-256 of a string, hex. */
