@@ -56,6 +56,11 @@ function figures(v: VersionResult): [string, number, (n: number) => string][] {
     ["members enrolled", v.members.enrolled, count],
     ["applications refused", v.members.refused, count],
     ["upgrades", v.upgrades.total, count],
+    ["supreme club: granted at year ends", v.lifecycle.supremeGranted, count],
+    ["supreme club: demoted at year ends", v.lifecycle.supremeRevoked, count],
+    ["year-end and lifecycle bonus points", v.lifecycle.bonusPoints, count],
+    ["points forfeited (cancelled cards)", v.lifecycle.pointsForfeited, count],
+    ...Object.entries(v.lifecycle.statusChanged).map(([status, n]): [string, number, (n: number) => string] => [`cards turned ${status}`, n, count]),
     ...Object.entries(v.members.byTier).map(([tier, n]): [string, number, (n: number) => string] => [`members at ${tier} (end)`, n, count]),
   ];
 }
