@@ -247,6 +247,9 @@ export const zh = {
   "sim.metric.parkingHours": "免费停车(小时)",
   "sim.metric.points": "积分",
   "sim.metric.upgrades": "晋升次数",
+  "sim.metric.supremeGranted": "年底评定至尊VIP",
+  "sim.metric.bonusPoints": "年底奖励积分",
+  "sim.metric.pointsForfeited": "注销作废积分",
 
   "versions.title": "版本",
   "versions.version": "版本",
@@ -531,6 +534,9 @@ export const en: Record<MessageKey, string> = {
   "sim.metric.parkingHours": "Free parking (hours)",
   "sim.metric.points": "Points",
   "sim.metric.upgrades": "Upgrades",
+  "sim.metric.supremeGranted": "Supreme club grants at year ends",
+  "sim.metric.bonusPoints": "Year-end bonus points",
+  "sim.metric.pointsForfeited": "Points forfeited by cancelled cards",
 
   "versions.title": "Versions",
   "versions.version": "Version",

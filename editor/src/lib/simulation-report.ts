@@ -5,7 +5,7 @@
 
 /** A figure of both versions. `unit` says how to show it. */
 export interface ReportMetric {
-  key: "cost" | "discount" | "pointsLiability" | "points" | "parkingHours" | "upgrades";
+  key: "cost" | "discount" | "pointsLiability" | "points" | "parkingHours" | "upgrades" | "supremeGranted" | "bonusPoints" | "pointsForfeited";
   unit: "fen" | "count" | "hours";
   baseline: number | null;
   draft: number;
@@ -75,6 +75,10 @@ export function reportFromServer(results: unknown, tierOrder: readonly string[] 
       ...metric("points", "count", (v) => obj(v.points).issued),
       ...metric("parkingHours", "hours", parking),
       ...metric("upgrades", "count", (v) => obj(v.upgrades).total),
+      // Year ends and lifecycle rules, for programs that have them (the API's results carry them since they do).
+      ...metric("supremeGranted", "count", (v) => obj(v.lifecycle).supremeGranted),
+      ...metric("bonusPoints", "count", (v) => obj(v.lifecycle).bonusPoints),
+      ...metric("pointsForfeited", "count", (v) => obj(v.lifecycle).pointsForfeited),
     ],
     mostAffected: affected.map((m) => {
       const o = obj(m);

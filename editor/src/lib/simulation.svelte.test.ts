@@ -19,8 +19,8 @@ describe("SimulationState", () => {
     const requests: SimulationRequest[] = [];
     const result = {
       events: 10,
-      draft: { receipts: { sales: 10 }, money: { discount: 900 }, points: { issued: 50, liabilityFen: 500 }, parking: { freeHours: 2, giftHours: 0 }, upgrades: { total: 1 }, costFen: 1400, tierByMonth: [{ month: "2026-01", counts: { guest: 3, silver: 1 } }] },
-      baseline: { receipts: { sales: 10 }, money: { discount: 600 }, points: { issued: 55, liabilityFen: 550 }, parking: { freeHours: 2, giftHours: 0 }, upgrades: { total: 1 }, costFen: 1150, tierByMonth: [{ month: "2026-01", counts: { guest: 4 } }] },
+      draft: { receipts: { sales: 10 }, money: { discount: 900 }, points: { issued: 50, liabilityFen: 500 }, parking: { freeHours: 2, giftHours: 0 }, upgrades: { total: 1 }, lifecycle: { supremeGranted: 2, bonusPoints: 20_000, pointsForfeited: 0 }, costFen: 1400, tierByMonth: [{ month: "2026-01", counts: { guest: 3, silver: 1 } }] },
+      baseline: { receipts: { sales: 10 }, money: { discount: 600 }, points: { issued: 55, liabilityFen: 550 }, parking: { freeHours: 2, giftHours: 0 }, upgrades: { total: 1 }, lifecycle: { supremeGranted: 1, bonusPoints: 0, pointsForfeited: 0 }, costFen: 1150, tierByMonth: [{ month: "2026-01", counts: { guest: 4 } }] },
       diff: { mostAffected: [{ customerId: "m_1", receipts: 3, discountFen: 300, pointsValueFen: -50, baselinePath: "guest", draftPath: "guest → silver" }] },
     };
     const jobs: SimulationJob[] = [
@@ -43,6 +43,10 @@ describe("SimulationState", () => {
     expect(report.computedBy).toBe("server");
     expect(report.tierByMonth).toEqual([{ month: "2026-01", draft: { guest: 3, silver: 1 }, baseline: { guest: 4 } }]);
     expect(report.metrics.find((m) => m.key === "discount")).toEqual({ key: "discount", unit: "fen", draft: 900, baseline: 600 });
+    expect(report.metrics.filter((m) => ["supremeGranted", "bonusPoints"].includes(m.key))).toEqual([
+      { key: "supremeGranted", unit: "count", draft: 2, baseline: 1 },
+      { key: "bonusPoints", unit: "count", draft: 20_000, baseline: 0 },
+    ]);
     expect(report.mostAffected[0]).toMatchObject({ memberId: "m_1", deltaFen: 250, draftPath: "guest → silver" });
   });
 
