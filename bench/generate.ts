@@ -2,7 +2,7 @@
  * Seeded, deterministic receipts and member snapshots for benchmarks: the same seed always gives
  * the same sales, so figures from different runs and machines compare like with like.
  */
-import { weighted } from "../engine/src/simulate/synthetic";
+import { LINE_COUNTS, weighted } from "../engine/src/simulate/synthetic";
 import { cycleOn, formatDate, memberSnapshotSchema, receiptSchema, type MemberSnapshot, type ReceiptInput, type SaleInput } from "../engine/src/index";
 
 /** A generated sale before validation: what a POS terminal and the ledger would send. */
@@ -114,14 +114,7 @@ function quantityFor(random: Random, department: Department): number {
 }
 
 function lines(random: Random): ReceiptInput["lines"] {
-  const count = weighted(random, [
-    [1, 35],
-    [2, 25],
-    [3, 17],
-    [4, 11],
-    [5, 7],
-    [6, 5],
-  ] as const);
+  const count = weighted(random, LINE_COUNTS);
   const out: ReceiptInput["lines"] = [];
   for (let i = 0; i < count; i++) {
     const previous = out[out.length - 1];

@@ -27,7 +27,8 @@ export const notFound = { 404: problem("Not found") };
 export const unprocessable = { 422: problem("Refused by the program's rules") };
 export const conflict = { 409: problem("Conflicts with what is stored") };
 
-const traceEntrySchema = z.object({ rule: z.string(), scope: z.string(), lineId: z.string().optional(), fired: z.boolean(), facts: z.record(z.string(), z.unknown()), failed: z.array(z.string()).optional(), note: z.string().optional() });
+/** One rule as evaluated, in a decision's trace. */
+export const traceEntrySchema = z.object({ rule: z.string(), scope: z.string(), lineId: z.string().optional(), fired: z.boolean(), facts: z.record(z.string(), z.unknown()), failed: z.array(z.string()).optional(), note: z.string().optional() });
 
 /** A decision of the POS contract. */
 export const decisionSchema = z

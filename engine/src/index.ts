@@ -9,7 +9,7 @@ export { parsePolicy, issuesToDiagnostics, issueFields } from "./policy/parse";
 export { lintPolicy } from "./policy/lint";
 export { policyJsonSchema } from "./policy/json-schema";
 export { factCatalog, isFactName, type FactName, type FactSpec, type FactType } from "./facts/catalog";
-export { isMemberDay, cycleSpendBefore, zoneGroupsOf, type SaleInput } from "./facts/gather";
+export { isMemberDay, cycleSpendBefore, tenderAmount, zoneGroupsOf, type SaleInput } from "./facts/gather";
 export { operatorNames, decoratorNames } from "./evaluate/operators";
 export { compilePolicy, type CompiledPolicy } from "./evaluate/compiled";
 export { createReferencePolicy, type ReferencePolicy } from "./evaluate/reference";

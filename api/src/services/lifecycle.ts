@@ -27,6 +27,13 @@ export interface LifecycleResult {
   lifecycle: MemberChangeCounts;
 }
 
+/** What a run reads of every member up front; the rest is read under the member's lock. */
+interface MemberRef {
+  id: string;
+  programId: string;
+  issuedOn: string;
+}
+
 function noChanges(): MemberChangeCounts {
   return { members: 0, supremeGranted: 0, supremeRevoked: 0, statusChanged: {}, bonusPoints: 0, pointsForfeited: 0 };
 }
@@ -48,10 +55,10 @@ export class LifecycleService {
   async run(asOf: string, keyId: string | null): Promise<LifecycleResult> {
     const asOfMs = parseInstant(asOf);
     const result: LifecycleResult = { asOf, pointsExpired: await this.expirePoints(asOf, keyId), yearEnds: { ...noChanges(), years: [] }, lifecycle: noChanges() };
-    const ids = await this.deps.db.select({ id: members.id }).from(members).orderBy(asc(members.id));
-    for (const { id } of ids) {
-      await this.yearEnds(id, asOf, asOfMs, keyId, result.yearEnds);
-      await this.lifecycleStep(id, asOf, asOfMs, keyId, result.lifecycle);
+    const all = await this.deps.db.select({ id: members.id, programId: members.programId, issuedOn: members.issuedOn }).from(members).orderBy(asc(members.id));
+    for (const member of all) {
+      await this.yearEnds(member, asOf, asOfMs, keyId, result.yearEnds);
+      await this.lifecycleStep(member, asOf, asOfMs, keyId, result.lifecycle);
     }
     result.yearEnds.years.sort((a, b) => a - b);
     await this.deps.db.insert(lifecycleRuns).values({ asOf: new Date(asOfMs).toISOString(), result, keyId }).onConflictDoNothing();
@@ -92,9 +99,8 @@ export class LifecycleService {
    * Closes, oldest first, every calendar year of the member that ended by `asOf` and was not
    * closed before, each under the policy version in force when that year ended.
    */
-  private async yearEnds(memberId: string, asOf: string, asOfMs: number, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<void> {
-    const [row] = await this.deps.db.select({ programId: members.programId, issuedOn: members.issuedOn }).from(members).where(eq(members.id, memberId));
-    if (!row) return;
+  private async yearEnds(row: MemberRef, asOf: string, asOfMs: number, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<void> {
+    const memberId = row.id;
     const timezone = this.deps.registry.inForce(row.programId, asOfMs).compiled.policy.settings.timezone;
     const lastClosed = yearOf(localDayOf(asOfMs, timezone).date) - 1;
     const closed = await this.deps.db.select({ period: lifecycleSteps.period }).from(lifecycleSteps).where(and(eq(lifecycleSteps.memberId, memberId), eq(lifecycleSteps.step, "year-end")));
@@ -134,11 +140,13 @@ export class LifecycleService {
   }
 
   /** Applies the lifecycle rules to a member as of `asOf`; a member they leave unchanged costs no write. */
-  private async lifecycleStep(memberId: string, asOf: string, asOfMs: number, keyId: string | null, counts: MemberChangeCounts): Promise<void> {
+  private async lifecycleStep(row: MemberRef, asOf: string, asOfMs: number, keyId: string | null, counts: MemberChangeCounts): Promise<void> {
+    // A member's program never changes, so it is read up front: programs without lifecycle rules cost no transaction.
+    const version = this.deps.registry.inForce(row.programId, asOfMs);
+    if (version.compiled.plan.scopes.lifecycle.length === 0) return;
+    const memberId = row.id;
     await this.deps.db.transaction(async (tx) => {
       const member = await lockMember(tx, memberId);
-      const version = this.deps.registry.inForce(member.programId, asOfMs);
-      if (version.compiled.plan.scopes.lifecycle.length === 0) return;
       const decision = version.compiled.lifecycle({ member: snapshotOf(member), at: asOf, lastQualifyingOn: member.lastQualifyingOn, pointsBalance: member.pointsBalance });
       if (!changesSomething(decision)) return;
       const decisionId = newId("d");

@@ -7,6 +7,7 @@ import {
   localDayOf,
   parseInstant,
   receiptSchema,
+  tenderAmount,
   type Decision,
   type MemberSnapshot,
   type Policy,
@@ -126,7 +127,7 @@ export class SalesService {
     const day = localDayOf(atMs, policy.settings.timezone);
     if (member?.status === "cancelled") throw new ApiError("unprocessable", `member "${member.id}" is cancelled`);
     // A quote answers as its commit would: stored value the member does not hold is refused by both.
-    if (member && !pricesFixed && holdsStoredValue(policy)) refuseBeyondStoredValue(member.storedValue, storedValuePaid(receipt));
+    if (member && !pricesFixed && holdsStoredValue(version)) refuseBeyondStoredValue(member.storedValue, tenderAmount(receipt, "stored_value"));
     const snapshot = member ? await this.snapshotOn(tx, member, policy, day.date) : null;
     const before = !member ? 0 : knownDayBefore ?? (await dayPayableBefore(tx, member.id, receipt.storeId, day.date));
     const decision = version.compiled.decide({ receipt, member: snapshot, dayPayableBefore: before, pricesFixed });
@@ -246,14 +247,14 @@ export class SalesService {
   }
 
   private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal, knownDayBefore?: number): Promise<ApiDecision> {
-    const { decision, day, cycle, policy } = await this.decideSale(tx, receipt, member, false, knownDayBefore);
+    const { decision, day, cycle, policy, version } = await this.decideSale(tx, receipt, member, false, knownDayBefore);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
     await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null });
     if (member && cycle) {
       const ledger = new MemberLedger(tx, member, policy);
       const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
       await applySale(ledger, decision, cause, day.date, cycle.start);
-      if (holdsStoredValue(policy)) ledger.addStoredValue(-storedValuePaid(receipt), cause, "stored_value_spent");
+      if (holdsStoredValue(version)) ledger.addStoredValue(-tenderAmount(receipt, "stored_value"), cause, "stored_value_spent");
       await ledger.flush();
       await payReferrer(tx, member, policy, decision.referrerPoints, cause, day.date);
     }
@@ -299,7 +300,7 @@ export class SalesService {
       const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
       await ledger.take(-decision.points.earned, cause, "points_reversed", original.receiptId);
       if (original.cycleStart) ledger.addSpend(decision.totals.qualifyingSpend, original.cycleStart, cause);
-      if (holdsStoredValue(version.compiled.policy)) ledger.addStoredValue(decision.refund.storedValue, cause, "stored_value_refund");
+      if (holdsStoredValue(version)) ledger.addStoredValue(decision.refund.storedValue, cause, "stored_value_refund");
       await ledger.flush();
       await payReferrer(tx, member, version.compiled.policy, decision.referrerPoints, cause, day.date, original.receiptId);
     }
@@ -388,13 +389,8 @@ async function applySale(ledger: MemberLedger, decision: Decision, cause: Cause,
  * Whether this service holds the program's stored value: programs with recharge rules sell it
  * here, so their stored_value tenders spend it; other programs' stored value lives elsewhere.
  */
-function holdsStoredValue(policy: Policy): boolean {
-  return policy.rules.some((rule) => rule.scope === "recharge");
-}
-
-/** The part of a receipt paid from stored value, in fen. */
-function storedValuePaid(receipt: Receipt): number {
-  return (receipt.tenders ?? []).reduce((sum, tender) => sum + (tender.type === "stored_value" ? tender.amount : 0), 0);
+function holdsStoredValue(version: PublishedVersion): boolean {
+  return version.compiled.plan.scopes.recharge.length > 0;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Decision, LineDecision } from "../decision";
+import { tenderAmount } from "../facts/gather";
 import { divideHalfUp } from "../money";
 import type { Receipt } from "../receipt";
 
@@ -109,7 +110,7 @@ export function decideReturn(input: ReturnInput): ReturnDecision {
   const totalDelta = (field: "gross" | "discount" | "payable") => lines.reduce((sum, line) => sum + line[field], 0);
   // What this return gives back of an amount the whole sale earned or paid: the cumulative share after it less the share before.
   const returnedShare = (total: number) => proportional(total, payableAfter, decision.totals.payable) - proportional(total, payableBefore, decision.totals.payable);
-  const storedValuePaid = (input.original.receipt.tenders ?? []).reduce((sum, tender) => sum + (tender.type === "stored_value" ? tender.amount : 0), 0);
+  const storedValuePaid = tenderAmount(input.original.receipt, "stored_value");
   const qualifying = proportional(decision.totals.qualifyingSpend, eligibleAfter, eligibleTotal) - proportional(decision.totals.qualifyingSpend, eligibleBefore, eligibleTotal);
   return {
     policy: decision.policy,

@@ -119,6 +119,13 @@ export function lineFacts(policy: Policy, lines: readonly ReceiptLine[]): Record
   return out;
 }
 
+/** What a receipt paid with one tender type, in fen. */
+export function tenderAmount(receipt: Receipt, type: TenderType): number {
+  let total = 0;
+  for (const tender of receipt.tenders ?? []) if (tender.type === type) total += tender.amount;
+  return total;
+}
+
 /** Tender totals by type; a receipt without tenders counts as paid entirely in money. */
 export function tenderFacts(policy: Policy, receipt: Receipt, payable: number): { moneyTenderTotal: number; tenderTotals: Record<string, number> } {
   if (!receipt.tenders || receipt.tenders.length === 0) return { moneyTenderTotal: payable, tenderTotals: { cash: payable } };

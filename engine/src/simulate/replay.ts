@@ -198,6 +198,7 @@ export class VersionReplay {
         this.applyChange(c, this.compiled.yearEnd({ member: snapshot, year, yearQualifyingSpend: c.spendOfYear(year), priorYearQualifyingSpend: c.spendOfYear(year - 1), pointsBalance: c.balance }), newYear, endsAtMs);
       }
       if (scopes.lifecycle.length > 0) {
+        // Taken again: the year end may have changed the member's standing.
         const { snapshot } = this.snapshotOf(c, newYear);
         this.applyChange(c, this.compiled.lifecycle({ member: snapshot, at: endsAt, lastQualifyingOn: c.lastQualifyingOn, pointsBalance: c.balance }), newYear, endsAtMs);
       }

@@ -81,7 +81,8 @@ const DEPARTMENTS: readonly (readonly [ReceiptLine["department"], number])[] = [
 const BRANDS = ["Li-Ning", "Anta", "Uniqlo", "Only", "Bosideng", "Semir", "Peacebird", "Lancôme", "Estée Lauder", "Belle"];
 const EXCLUDED_BRANDS = ["Apple", "Chanel", "Hermès", "Louis Vuitton", "Rolex"];
 const ZONES = ["sports", "leisure", "denim", "stationery", "digital"];
-const LINE_COUNTS: readonly (readonly [number, number])[] = [
+/** Lines per receipt with their weights: most receipts hold one to three lines. */
+export const LINE_COUNTS: readonly (readonly [number, number])[] = [
   [1, 35],
   [2, 25],
   [3, 17],

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { allowRoles, type AppEnv } from "../../auth";
 import { instantSchema } from "../../../../engine/src/index";
-import { commonErrors, conflict, enrolmentSchema, memberViewSchema, notFound, unprocessable } from "../../schemas";
+import { commonErrors, conflict, enrolmentSchema, memberViewSchema, notFound, traceEntrySchema, unprocessable } from "../../schemas";
 import type { Services } from "../../services";
 import { validationHook } from "../validation";
 
@@ -71,7 +71,7 @@ const ledger = createRoute({
   responses: { 200: { description: "The ledger, oldest first", content: { "application/json": { schema: z.object({ memberId: z.string(), entries: z.array(ledgerEntrySchema) }) } } }, ...commonErrors, ...notFound },
 });
 
-const traceSchema = z.array(z.object({ rule: z.string(), scope: z.string(), fired: z.boolean(), facts: z.record(z.string(), z.unknown()), failed: z.array(z.string()).optional(), note: z.string().optional() }));
+const traceSchema = z.array(traceEntrySchema);
 const policyRefSchema = z.object({ id: z.string(), version: z.number().int() });
 
 const rechargeBodySchema = z
