@@ -6,14 +6,14 @@
 /** A store-local calendar date as `YYYY-MM-DD`. */
 export type LocalDate = string;
 
-/** The parts of a store-local date used by calendar facts. */
+/** The parts of a store-local date used by calendar facts; read-only, as days are shared (see localDayOf). */
 export interface LocalDay {
-  date: LocalDate;
-  year: number;
-  month: number;
-  dayOfMonth: number;
+  readonly date: LocalDate;
+  readonly year: number;
+  readonly month: number;
+  readonly dayOfMonth: number;
   /** ISO weekday: 1 = Monday … 7 = Sunday. */
-  dayOfWeek: number;
+  readonly dayOfWeek: number;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -101,8 +101,8 @@ export function localDayOf(epochMs: number, timeZone: string): LocalDay {
     if (dayCache.size >= DAY_LIMIT) dayCache.clear();
     dayCache.set(dayNumber, day);
   }
-  // A copy: callers own what they are given, the cache stays as computed.
-  return { date: day.date, year: day.year, month: day.month, dayOfMonth: day.dayOfMonth, dayOfWeek: day.dayOfWeek };
+  // Shared, not copied: a day is read-only (its type says so), so no caller can change the cache.
+  return day;
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date; a day past the end of its month rolls over, as in Date.UTC. */
@@ -189,10 +189,10 @@ export function yearOf(date: LocalDate): number {
   return y >= 0 && r >= 0 ? y * 100 + r : Number(date.slice(0, 4));
 }
 
-/** A validity cycle: the local dates it starts and ends on, both inclusive. */
+/** A validity cycle: the local dates it starts and ends on, both inclusive; read-only, as calendar years are shared. */
 export interface Cycle {
-  start: LocalDate;
-  end: LocalDate;
+  readonly start: LocalDate;
+  readonly end: LocalDate;
 }
 
 // The first and last dates of calendar years, formatted once: cycles are asked for on every sale.
@@ -215,8 +215,7 @@ function calendarYear(year: number): Cycle {
 export function cycleOn(issuedOn: LocalDate, on: LocalDate, firstCycleExtraYears: number): Cycle {
   const firstEnd = calendarYear(yearOf(issuedOn) + firstCycleExtraYears).end;
   if (on <= firstEnd) return { start: issuedOn, end: firstEnd };
-  const { start, end } = calendarYear(yearOf(on));
-  return { start, end };
+  return calendarYear(yearOf(on));
 }
 
 /**

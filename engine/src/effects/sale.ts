@@ -46,17 +46,29 @@ interface SaleState {
 /**
  * Decides a sale: prices every line (discounts: largest wins; qualifying: any rule), then the
  * receipt (points: largest rate times every multiplier, floored once; parking: most hours;
- * upgrade: highest tier reached; benefits: union).
+ * upgrade: highest tier reached; benefits: union). The phases are plain functions, which the
+ * compiled evaluator calls directly (see decideSaleNow); this generator serves json-rules-engine.
  */
 export function* decideSale(plan: PolicyPlan, input: SaleInput): DecisionSteps<Decision> {
-  // The generator only asks; the work is in plain functions, so a suspension saves a small frame.
   const sale = startSale(plan, input);
   const lineRules = plan.scopes.line;
   const lineFired: EvaluationAnswer = lineRules.length > 0 ? yield { rules: lineRules, contexts: sale.lineContexts } : sale.lineContexts.map(() => []);
-  const receiptContext = priceLines(sale, lineFired);
+  const receiptContext = priceLines(sale, lineFired, null);
   const receiptRules = plan.scopes.receipt;
   const receiptFired = receiptRules.length > 0 ? (yield { rules: receiptRules, contexts: [receiptContext] })[0]! : [];
-  return finishSale(sale, receiptContext, receiptFired);
+  return finishSale(sale, receiptContext, receiptFired, undefined);
+}
+
+/** An evaluator that answers at once, with the bit set of false leaves it decided in each context (see ScopeConditions). */
+export type ScopeEvaluator = (request: EvaluationRequest) => { fired: EvaluationAnswer; falseLeaves: readonly number[] };
+
+/** The same decision as decideSale, for an evaluator that answers at once: no generator, and the trace reuses the evaluator's false leaves. */
+export function decideSaleNow(plan: PolicyPlan, input: SaleInput, evaluate: ScopeEvaluator): Decision {
+  const sale = startSale(plan, input);
+  const line = evaluate({ rules: plan.scopes.line, contexts: sale.lineContexts });
+  const receiptContext = priceLines(sale, line.fired, line.falseLeaves);
+  const receipt = evaluate({ rules: plan.scopes.receipt, contexts: [receiptContext] });
+  return finishSale(sale, receiptContext, receipt.fired[0]!, receipt.falseLeaves[0]);
 }
 
 /** Gathers the facts known before any rule runs: the receipt's and each line's. */
@@ -83,13 +95,13 @@ function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
 }
 
 /** Traces a scope's rules in one context, with the notes the phase left, in as much detail as the plan asks for. */
-function traceScope(sale: SaleState, rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], lineId: string | undefined): void {
+function traceScope(sale: SaleState, rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], falseLeaves: number | undefined, lineId: string | undefined): void {
   const { trace, notes, traced } = sale;
-  sale.traced = sale.plan.trace === "full" ? traceRules(rules, ctx, fired, notes, lineId, trace, traced) : traceFiredRules(rules, fired, notes, lineId, trace, traced);
+  sale.traced = sale.plan.trace === "full" ? traceRules(rules, ctx, fired, falseLeaves, notes, lineId, trace, traced) : traceFiredRules(rules, fired, notes, lineId, trace, traced);
 }
 
 /** Prices every line from the line rules that fired, traces them, and completes the receipt's facts. */
-function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
+function priceLines(sale: SaleState, lineFired: EvaluationAnswer, falseLeaves: readonly number[] | null): FactContext {
   const { plan, input, receiptFacts, lineContexts, lines, notes } = sale;
   const { policy } = plan;
   const { receipt, member } = input;
@@ -146,7 +158,7 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
     grossTotal += gross;
     discountTotal += discount;
     lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
-    traceScope(sale, lineRules, ctx, fired, line.lineId);
+    traceScope(sale, lineRules, ctx, fired, falseLeaves?.[li], line.lineId);
   }
 
   const payableTotal = grossTotal - discountTotal;
@@ -167,7 +179,7 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer): FactContext {
 }
 
 /** Applies the receipt rules that fired (points, parking, upgrade, benefits), traces them, and assembles the decision. */
-function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: boolean[]): Decision {
+function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: readonly boolean[], falseLeaves: number | undefined): Decision {
   const { plan, input, receiptFacts, notes, totals } = sale;
   const { policy } = plan;
   const { member } = input;
@@ -253,7 +265,7 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     if (rateRule >= 0 && !usesReceiptRate) notes[rateRule] = "every line has a rate of its own";
   }
   // Traced once every note is known, the points' included.
-  traceScope(sale, receiptRules, receiptContext, receiptFired, undefined);
+  traceScope(sale, receiptRules, receiptContext, receiptFired, falseLeaves, undefined);
   const referrerPoints = shareRule >= 0 ? { earned: pointsFor(paidInMoney, sharePerYuan, []), rules: [receiptRules[shareRule]!.id] } : { earned: 0, rules: [] };
   let tierChange: TierChange | null = null;
   if (member && upgradeRule >= 0) {

@@ -1,7 +1,7 @@
 import type { Decision, EnrolmentDecision, MemberChangeDecision, RechargeDecision, RedemptionDecision } from "../decision";
 import { decideEnrolment, type EnrolmentInput } from "../effects/enrolment";
 import { decideLifecycle, decideRecharge, decideRedemption, decideYearEnd, type LifecycleInput, type RechargeInput, type RedemptionInput, type YearEndInput } from "../effects/member";
-import { decideSale, type DecisionSteps, type EvaluationAnswer, type EvaluationRequest } from "../effects/sale";
+import { decideSaleNow, type DecisionSteps, type EvaluationAnswer, type EvaluationRequest, type ScopeEvaluator } from "../effects/sale";
 import type { SaleInput } from "../facts/gather";
 import type { Policy } from "../policy/schema";
 import { planPolicy, type PolicyPlan } from "./plan";
@@ -24,20 +24,28 @@ export interface CompiledPolicy {
   redeem(input: RedemptionInput): RedemptionDecision;
 }
 
-function answer(request: EvaluationRequest): EvaluationAnswer {
-  const { rules, contexts } = request;
-  const out: boolean[][] = new Array(contexts.length);
-  if (rules.length === 0) return out.fill([]);
+const NONE_FIRED: boolean[] = [];
+
+/** Decides one scope's rules in each context of a request: which fire, and the false leaves behind that. */
+const evaluateScope: ScopeEvaluator = ({ rules, contexts }) => {
+  const fired: boolean[][] = new Array(contexts.length);
+  const falseLeaves: number[] = new Array(contexts.length);
+  if (rules.length === 0) return { fired: fired.fill(NONE_FIRED), falseLeaves: falseLeaves.fill(0) };
   // A request's rules are one scope's, so one set of scope conditions decides them all.
   const conditions = rules[0]!.scopeConditions;
   for (let c = 0; c < contexts.length; c++) {
     const ctx = contexts[c]!;
-    const falseLeaves = conditions.falseLeaves(ctx);
+    const set = conditions.falseLeaves(ctx);
     const flags = new Array<boolean>(rules.length);
-    for (let r = 0; r < rules.length; r++) flags[r] = conditions.fires(r, falseLeaves, ctx);
-    out[c] = flags;
+    for (let r = 0; r < rules.length; r++) flags[r] = conditions.fires(r, set, ctx);
+    fired[c] = flags;
+    falseLeaves[c] = set;
   }
-  return out;
+  return { fired, falseLeaves };
+};
+
+function answer(request: EvaluationRequest): EvaluationAnswer {
+  return evaluateScope(request).fired;
 }
 
 /** Runs decision steps to the end, answering each evaluation request synchronously. */
@@ -54,8 +62,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   return {
     policy,
     plan,
-    decide: (input) => runSync(decideSale(plan, input)),
-    decideLean: (input) => runSync(decideSale(lean, input)),
+    decide: (input) => decideSaleNow(plan, input, evaluateScope),
+    decideLean: (input) => decideSaleNow(lean, input, evaluateScope),
     enrol: (input) => runSync(decideEnrolment(plan, input)),
     yearEnd: (input) => runSync(decideYearEnd(plan, input)),
     lifecycle: (input) => runSync(decideLifecycle(plan, input)),

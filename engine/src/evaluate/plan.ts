@@ -1,7 +1,7 @@
 import { factCatalog, isFactName } from "../facts/catalog";
 import type { Effect, Policy, Rule, RuleScope } from "../policy/schema";
 import { compileCondition, factsReadBy, scopeConditions, type CompiledCondition, type ScopeConditions } from "./conditions";
-import { factCopier, type FactCopier } from "./trace";
+import { factsCopier, type FactsCopier } from "./trace";
 
 /** Facts an effect reads besides its rule's conditions, so that traces show them too. */
 const EFFECT_FACTS: Partial<Record<Effect["type"], readonly string[]>> = {
@@ -23,8 +23,8 @@ export interface PlannedRule {
   scope: RuleScope;
   effect: Effect;
   facts: string[];
-  /** For each of `facts`, the function that copies it into a trace entry. */
-  factCopiers: FactCopier[];
+  /** Copies `facts` from a context into the facts of a trace entry. */
+  copyFacts: FactsCopier;
   /** The index in its scope of the first rule that reads exactly the same facts (its own when none before it does): traces of one context share their facts. */
   sharesFactsWith: number;
   condition: CompiledCondition;
@@ -67,7 +67,7 @@ export function planPolicy(policy: Policy): PolicyPlan {
       scope: rule.scope,
       effect: rule.event,
       facts,
-      factCopiers: facts.map(factCopier),
+      copyFacts: factsCopier(facts),
       sharesFactsWith: sharesFactsWith >= 0 ? sharesFactsWith : inScope.length,
       condition: compileCondition(rule.conditions, policy.conditions, `/rules/${index}/conditions`),
     });

@@ -1,80 +1,38 @@
 import type { TraceEntry } from "../decision";
-import { isFactName, type FactName } from "../facts/catalog";
 import { isLineFact, type FactContext } from "./conditions";
 import type { PlannedRule } from "./plan";
 
-/** Copies one fact from an evaluation context into the facts of a trace entry. */
-export type FactCopier = (into: Record<string, unknown>, ctx: FactContext) => void;
+/** Copies the facts a rule read from an evaluation context into a new object, in the rule's order. */
+export type FactsCopier = (ctx: FactContext) => Record<string, unknown>;
 
 /**
- * A copier of its own per catalog fact. Copying by name in a shared loop makes every property
- * read and write in it megamorphic, which cost more than the rest of a trace entry; here each
- * access site sees one name and one or two object shapes. Line-only facts are read from the line
- * (whose facts are exactly those, see lineFacts), every other fact from the receipt.
+ * The copier of a rule's facts (catalog facts, as planPolicy keeps them): line-only facts come
+ * from the line, every other fact from the receipt. Generated as one object literal when the
+ * runtime allows it: the object is then allocated at its final shape with every property read
+ * monomorphic, where copying name by name in a loop cost more than the rest of a trace entry.
+ * Names enter the source only as JSON string literals, so no name can be more than a key.
  */
-const copiers: { readonly [F in FactName]: FactCopier } = {
-  lineDepartment: (o, c) => (o.lineDepartment = (c.line ?? c.receipt).lineDepartment),
-  lineZone: (o, c) => (o.lineZone = (c.line ?? c.receipt).lineZone),
-  lineBrand: (o, c) => (o.lineBrand = (c.line ?? c.receipt).lineBrand),
-  lineFullPrice: (o, c) => (o.lineFullPrice = (c.line ?? c.receipt).lineFullPrice),
-  lineStyleId: (o, c) => (o.lineStyleId = (c.line ?? c.receipt).lineStyleId),
-  lineSku: (o, c) => (o.lineSku = (c.line ?? c.receipt).lineSku),
-  lineStyleUnits: (o, c) => (o.lineStyleUnits = (c.line ?? c.receipt).lineStyleUnits),
-  lineQuantity: (o, c) => (o.lineQuantity = (c.line ?? c.receipt).lineQuantity),
-  lineGross: (o, c) => (o.lineGross = (c.line ?? c.receipt).lineGross),
-  lineMarginPercent: (o, c) => (o.lineMarginPercent = (c.line ?? c.receipt).lineMarginPercent),
-  lineZoneGroups: (o, c) => (o.lineZoneGroups = (c.line ?? c.receipt).lineZoneGroups),
-  paidWith: (o, c) => (o.paidWith = c.receipt.paidWith),
-  memberPlan: (o, c) => (o.memberPlan = c.receipt.memberPlan),
-  memberReferred: (o, c) => (o.memberReferred = c.receipt.memberReferred),
-  storeId: (o, c) => (o.storeId = c.receipt.storeId),
-  isMember: (o, c) => (o.isMember = c.receipt.isMember),
-  memberTier: (o, c) => (o.memberTier = c.receipt.memberTier),
-  memberStatus: (o, c) => (o.memberStatus = c.receipt.memberStatus),
-  memberSupreme: (o, c) => (o.memberSupreme = c.receipt.memberSupreme),
-  memberStudent: (o, c) => (o.memberStudent = c.receipt.memberStudent),
-  memberStudentOfficer: (o, c) => (o.memberStudentOfficer = c.receipt.memberStudentOfficer),
-  receiptGross: (o, c) => (o.receiptGross = c.receipt.receiptGross),
-  localDate: (o, c) => (o.localDate = c.receipt.localDate),
-  dayOfMonth: (o, c) => (o.dayOfMonth = c.receipt.dayOfMonth),
-  month: (o, c) => (o.month = c.receipt.month),
-  dayOfWeek: (o, c) => (o.dayOfWeek = c.receipt.dayOfWeek),
-  isMemberDay: (o, c) => (o.isMemberDay = c.receipt.isMemberDay),
-  receiptPayable: (o, c) => (o.receiptPayable = c.receipt.receiptPayable),
-  receiptDiscount: (o, c) => (o.receiptDiscount = c.receipt.receiptDiscount),
-  moneyTenderTotal: (o, c) => (o.moneyTenderTotal = c.receipt.moneyTenderTotal),
-  tenderTotals: (o, c) => (o.tenderTotals = c.receipt.tenderTotals),
-  qualifyingSpend: (o, c) => (o.qualifyingSpend = c.receipt.qualifyingSpend),
-  dayPayableTotal: (o, c) => (o.dayPayableTotal = c.receipt.dayPayableTotal),
-  cycleQualifyingSpend: (o, c) => (o.cycleQualifyingSpend = c.receipt.cycleQualifyingSpend),
-  cycleQualifyingSpendAfter: (o, c) => (o.cycleQualifyingSpendAfter = c.receipt.cycleQualifyingSpendAfter),
-  evidenceQualifyingSpend: (o, c) => (o.evidenceQualifyingSpend = c.receipt.evidenceQualifyingSpend),
-  evidenceReceiptCount: (o, c) => (o.evidenceReceiptCount = c.receipt.evidenceReceiptCount),
-  evidenceLargestReceiptSpend: (o, c) => (o.evidenceLargestReceiptSpend = c.receipt.evidenceLargestReceiptSpend),
-  evidenceSpendByZoneGroup: (o, c) => (o.evidenceSpendByZoneGroup = c.receipt.evidenceSpendByZoneGroup),
-  enrolmentFeePaid: (o, c) => (o.enrolmentFeePaid = c.receipt.enrolmentFeePaid),
-  isReferral: (o, c) => (o.isReferral = c.receipt.isReferral),
-  yearEnded: (o, c) => (o.yearEnded = c.receipt.yearEnded),
-  yearQualifyingSpend: (o, c) => (o.yearQualifyingSpend = c.receipt.yearQualifyingSpend),
-  priorYearQualifyingSpend: (o, c) => (o.priorYearQualifyingSpend = c.receipt.priorYearQualifyingSpend),
-  monthsSinceQualifyingSale: (o, c) => (o.monthsSinceQualifyingSale = c.receipt.monthsSinceQualifyingSale),
-  memberPointsBalance: (o, c) => (o.memberPointsBalance = c.receipt.memberPointsBalance),
-  rechargeAmount: (o, c) => (o.rechargeAmount = c.receipt.rechargeAmount),
-  giftId: (o, c) => (o.giftId = c.receipt.giftId),
-};
-
-/** The copier of a fact named in a rule's fact list (catalog facts only, as planPolicy keeps them). */
-export function factCopier(name: string): FactCopier {
-  if (isFactName(name)) return copiers[name];
-  return isLineFact(name) ? (o, c) => (o[name] = (c.line ?? c.receipt)[name]) : (o, c) => (o[name] = c.receipt[name]);
+export function factsCopier(facts: readonly string[]): FactsCopier {
+  const properties = facts.map((name) => {
+    const key = JSON.stringify(name);
+    return `${key}: ${isLineFact(name) ? "line" : "receipt"}[${key}]`;
+  });
+  try {
+    return new Function("ctx", `"use strict"; const receipt = ctx.receipt; const line = ctx.line ?? receipt; return { ${properties.join(", ")} };`) as FactsCopier;
+  } catch {
+    // A runtime that forbids generated code (a page's content security policy).
+    return factsCopierByName(facts);
+  }
 }
 
-/** Copies a rule's facts from a context into a new object, in the rule's order. */
-function factsOf(rule: PlannedRule, ctx: FactContext): Record<string, unknown> {
-  const facts: Record<string, unknown> = {};
-  const copy = rule.factCopiers;
-  for (let i = 0; i < copy.length; i++) copy[i]!(facts, ctx);
-  return facts;
+/** The copier factsCopier falls back on: the same object, copied name by name. */
+export function factsCopierByName(facts: readonly string[]): FactsCopier {
+  const fromLine = facts.map(isLineFact);
+  return (ctx) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < facts.length; i++) out[facts[i]!] = (fromLine[i] ? (ctx.line ?? ctx.receipt) : ctx.receipt)[facts[i]!];
+    return out;
+  };
 }
 
 /**
@@ -89,7 +47,7 @@ function entryOf(rule: PlannedRule, lineId: string | undefined, fired: boolean, 
 
 /** The trace of one rule in one context: the facts it read and, when it did not fire, the leaf conditions that failed. */
 export function traceEntry(rule: PlannedRule, ctx: FactContext, fired: boolean, lineId?: string): TraceEntry {
-  return entryOf(rule, lineId, fired, factsOf(rule, ctx), fired ? undefined : rule.condition.failed(ctx));
+  return entryOf(rule, lineId, fired, rule.copyFacts(ctx), fired ? undefined : rule.condition.failed(ctx));
 }
 
 /** Notes by rule index for the rules of one scope in one context; most rules have none. */
@@ -100,19 +58,21 @@ const factsByRule: Record<string, unknown>[] = [];
 
 /**
  * Writes the trace of every rule of a scope (all of them, in plan order) in one context into
- * `into` from `at` on, with each rule's note; returns where the next entry goes.
+ * `into` from `at` on, with each rule's note; returns where the next entry goes. `falseLeaves` is
+ * the scope's bit set of false leaves in `ctx` when the evaluator already decided it (see
+ * ScopeConditions); without it, the leaves are decided again.
  * Rules that read the same facts (planPolicy marks them) share one facts object, as their failed
  * lists may be shared: the trace says the same with less to allocate, and is read, never changed.
  */
-export function traceRules(rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], notes: RuleNotes, lineId: string | undefined, into: TraceEntry[], at: number): number {
+export function traceRules(rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], falseLeaves: number | undefined, notes: RuleNotes, lineId: string | undefined, into: TraceEntry[], at: number): number {
   if (rules.length === 0) return at;
   const conditions = rules[0]!.scopeConditions;
-  // Decided again rather than handed over by the evaluator, which may be json-rules-engine.
-  const falseLeaves = conditions.falseLeaves(ctx);
+  // json-rules-engine says only which rules fired: the leaves are then decided here.
+  falseLeaves ??= conditions.falseLeaves(ctx);
   for (let r = 0; r < rules.length; r++) {
     const rule = rules[r]!;
     const owner = rule.sharesFactsWith;
-    const facts = owner === r ? (factsByRule[r] = factsOf(rule, ctx)) : factsByRule[owner]!;
+    const facts = owner === r ? (factsByRule[r] = rule.copyFacts(ctx)) : factsByRule[owner]!;
     const ruleFired = fired[r]!;
     const entry = entryOf(rule, lineId, ruleFired, facts, ruleFired ? undefined : conditions.failed(r, falseLeaves, ctx));
     const note = notes[r];
