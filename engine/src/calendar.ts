@@ -60,9 +60,15 @@ function lookUpOffset(timeZone: string, bucket: number): number {
   return asUtc - probe;
 }
 
+// The quarter hour asked about last: a till's receipts, and a replay's, come in order of time.
+let lastBucketZone = "";
+let lastBucket = Number.NaN;
+let lastOffset = 0;
+
 /** The zone's offset from UTC in milliseconds at `epochMs`. */
 export function zoneOffsetMs(timeZone: string, epochMs: number): number {
   const bucket = Math.floor(epochMs / QUARTER_HOUR_MS);
+  if (bucket === lastBucket && timeZone === lastBucketZone) return lastOffset;
   // Not an instant: Intl says so (it throws).
   if (!Number.isFinite(bucket)) return lookUpOffset(timeZone, bucket);
   const day = Math.floor(bucket / QUARTERS_PER_DAY);
@@ -79,6 +85,9 @@ export function zoneOffsetMs(timeZone: string, epochMs: number): number {
     offset = lookUpOffset(timeZone, bucket);
     row[slot] = offset;
   }
+  lastBucketZone = timeZone;
+  lastBucket = bucket;
+  lastOffset = offset;
   return offset;
 }
 
