@@ -6,6 +6,16 @@ import { DECIMAL_SCALE, divideFloor, toScaled } from "../money";
  */
 export function pointsFor(baseFen: number, perYuan: number, factors: readonly number[]): number {
   if (baseFen <= 0 || perYuan <= 0) return 0;
+  // In doubles while every product is a safe integer (any receipt a till sends): `%` is exact
+  // there, and so is dividing a multiple. A product past 2^53 rounds to at least 2^53, so the
+  // check below sees it, and BigInt takes over.
+  let product = baseFen * toScaled(perYuan);
+  let scale = 100 * DECIMAL_SCALE;
+  for (let i = 0; i < factors.length; i++) {
+    product *= toScaled(factors[i]!);
+    scale *= DECIMAL_SCALE;
+  }
+  if (product <= Number.MAX_SAFE_INTEGER && scale <= Number.MAX_SAFE_INTEGER) return (product - (product % scale)) / scale;
   let numerator = BigInt(baseFen) * BigInt(toScaled(perYuan));
   let denominator = 100n * BigInt(DECIMAL_SCALE);
   for (const factor of factors) {

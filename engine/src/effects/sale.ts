@@ -71,12 +71,16 @@ export function decideSaleNow(plan: PolicyPlan, input: SaleInput, evaluate: Scop
   return finishSale(sale, receiptContext, receipt.fired[0]!, receipt.falseLeaves[0]);
 }
 
+// A sale's totals until its lines are priced.
+const NO_TOTALS: Decision["totals"] = Object.freeze({ gross: 0, discount: 0, payable: 0, qualifyingSpend: 0 });
+
 /** Gathers the facts known before any rule runs: the receipt's and each line's. */
 function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
   const { day, facts: receiptFacts } = saleFacts(plan.policy, input);
   const perLine = lineFacts(plan.policy, input.receipt.lines);
-  const lineContexts: FactContext[] = [];
-  for (let li = 0; li < perLine.length; li++) lineContexts.push({ line: perLine[li]!, receipt: receiptFacts });
+  // Lists of a known length are allocated at it: one grown by push reserves room for seventeen.
+  const lineContexts = new Array<FactContext>(perLine.length);
+  for (let li = 0; li < perLine.length; li++) lineContexts[li] = { line: perLine[li]!, receipt: receiptFacts };
   return {
     plan,
     input,
@@ -85,8 +89,8 @@ function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
     lineContexts,
     trace: plan.trace === "full" ? new Array<TraceEntry>(perLine.length * plan.scopes.line.length + plan.scopes.receipt.length) : [],
     traced: 0,
-    lines: [],
-    totals: { gross: 0, discount: 0, payable: 0, qualifyingSpend: 0 },
+    lines: new Array<LineDecision>(perLine.length),
+    totals: NO_TOTALS,
     moneyTenderTotal: 0,
     notes: [],
     lineRates: null,
@@ -157,7 +161,7 @@ function priceLines(sale: SaleState, lineFired: EvaluationAnswer, falseLeaves: r
     }
     grossTotal += gross;
     discountTotal += discount;
-    lines.push({ lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules });
+    lines[li] = { lineId: line.lineId, gross, discount, payable, qualifying: qualifyingRule !== null, rules };
     traceScope(sale, lineRules, ctx, fired, falseLeaves?.[li], line.lineId);
   }
 

@@ -95,14 +95,14 @@ export function lineFacts(policy: Policy, lines: readonly ReceiptLine[]): Record
     unitsByStyle = new Map();
     for (const line of lines) unitsByStyle.set(line.styleId, (unitsByStyle.get(line.styleId) ?? 0) + line.quantity);
   }
-  const out: Record<string, unknown>[] = [];
+  const out = new Array<Record<string, unknown>>(n);
   for (let i = 0; i < n; i++) {
     const line = lines[i]!;
     let units = 0;
     if (unitsByStyle !== null) units = unitsByStyle.get(line.styleId) ?? 0;
     else for (let j = 0; j < n; j++) if (lines[j]!.styleId === line.styleId) units += lines[j]!.quantity;
     // Exactly the catalog's line-only facts: trace reads a fact from the line when the catalog says it is line-only.
-    out.push({
+    out[i] = {
       lineDepartment: line.department,
       lineZone: line.zone ?? null,
       lineBrand: line.brand ?? null,
@@ -114,7 +114,7 @@ export function lineFacts(policy: Policy, lines: readonly ReceiptLine[]): Record
       lineGross: line.quantity * line.unitPrice,
       lineMarginPercent: line.marginPercent ?? null,
       lineZoneGroups: zoneGroupsOf(policy, line.zone),
-    });
+    };
   }
   return out;
 }
