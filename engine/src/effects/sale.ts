@@ -71,6 +71,16 @@ export function decideSaleNow(plan: PolicyPlan, input: SaleInput, evaluate: Scop
   return finishSale(sale, receiptContext, receipt.fired[0]!, receipt.falseLeaves[0]);
 }
 
+const NO_NUMBERS: readonly number[] = [];
+
+/** `into` with each of `flags` it lacks added: a new list, at its size, when there is none yet. */
+function withFlags(into: string[] | null, flags: readonly string[]): string[] {
+  if (into === null && flags.every((flag, i) => flags.indexOf(flag) === i)) return flags.slice();
+  const out = into ?? [];
+  for (const flag of flags) if (!out.includes(flag)) out.push(flag);
+  return out;
+}
+
 // A sale's totals until its lines are priced.
 const NO_TOTALS: Decision["totals"] = Object.freeze({ gross: 0, discount: 0, payable: 0, qualifyingSpend: 0 });
 
@@ -190,14 +200,15 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
   const receiptRules = plan.scopes.receipt;
   let rateRule = -1;
   let rate = 0;
-  const factors: number[] = [];
-  const multiplierRules: number[] = [];
+  // Allocated at their size when the first arrives: a list grown from empty by push reserves room for seventeen.
+  let multiplierRules: number[] | null = null;
+  let factors: number[] | null = null;
   let parkingRule = -1;
   let parkingHours = 0;
   let upgradeRule = -1;
   const currentRank = member ? (plan.tierRank.get(member.tier) ?? -1) : -1;
   let upgradeRank = currentRank;
-  const benefits: string[] = [];
+  let benefits: string[] | null = null;
   let shareRule = -1;
   let sharePerYuan = 0;
   if (notes.length > 0) notes.length = 0;
@@ -214,8 +225,13 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
         } else notes[r] = `a higher rate (${rate}) applies`;
         break;
       case "points-multiplier":
-        factors.push(effect.params.factor);
-        multiplierRules.push(r);
+        if (multiplierRules === null || factors === null) {
+          multiplierRules = [r];
+          factors = [effect.params.factor];
+        } else {
+          multiplierRules.push(r);
+          factors.push(effect.params.factor);
+        }
         break;
       case "parking-hours": {
         const hours = parkingHoursFor(effect.params, receiptFacts.dayPayableTotal as number);
@@ -238,7 +254,7 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
         break;
       }
       case "benefits":
-        for (const flag of effect.params.flags) if (!benefits.includes(flag)) benefits.push(flag);
+        benefits = withFlags(benefits, effect.params.flags);
         break;
       case "referral-share":
         if (!member) notes[r] = "an anonymous sale has no referrer";
@@ -253,19 +269,20 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     }
   }
   const paidInMoney = Math.min(totals.payable, sale.moneyTenderTotal);
+  const multipliers = multiplierRules ?? NO_NUMBERS;
   let earned = 0;
   let pointsRules: string[] = [];
   if (sale.lineRates === null) {
     if (rateRule >= 0) {
-      pointsRules = [receiptRules[rateRule]!.id, ...multiplierRules.map((r) => receiptRules[r]!.id)];
-      earned = pointsFor(paidInMoney, rate, factors);
+      pointsRules = [receiptRules[rateRule]!.id, ...multipliers.map((r) => receiptRules[r]!.id)];
+      earned = pointsFor(paidInMoney, rate, factors ?? NO_NUMBERS);
     }
   } else {
     // Line rates override the receipt's rate line by line; lines with neither earn nothing.
     const rates = sale.lineRates.map((lineRate) => (lineRate >= 0 ? lineRate : rateRule >= 0 ? rate : 0));
     const usesReceiptRate = rateRule >= 0 && sale.lineRates.some((lineRate) => lineRate < 0);
-    pointsRules = [...(usesReceiptRate ? [receiptRules[rateRule]!.id] : []), ...sale.lineRateRules, ...multiplierRules.map((r) => receiptRules[r]!.id)];
-    earned = pointsForLines(sale.lines, rates, paidInMoney, factors);
+    pointsRules = [...(usesReceiptRate ? [receiptRules[rateRule]!.id] : []), ...sale.lineRateRules, ...multipliers.map((r) => receiptRules[r]!.id)];
+    earned = pointsForLines(sale.lines, rates, paidInMoney, factors ?? NO_NUMBERS);
     if (rateRule >= 0 && !usesReceiptRate) notes[rateRule] = "every line has a rate of its own";
   }
   // Traced once every note is known, the points' included.
@@ -285,7 +302,7 @@ function finishSale(sale: SaleState, receiptContext: FactContext, receiptFired: 
     points: { earned, rules: pointsRules },
     parking: { freeHoursToday: parkingHours },
     tierChange,
-    benefits,
+    benefits: benefits ?? [],
     referrerPoints,
     trace: sale.trace,
   };
