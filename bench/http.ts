@@ -8,8 +8,17 @@ import { postgresAvailable, startServer, type BenchServer } from "./server";
 import type { Figure, SectionResult } from "./section";
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+/** Unmeasured load before the measured runs of each route: every worker compiles its hot paths first. */
+const WARMUP_S = 3;
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 16);
 const MEMBERS = 200;
+/** Worker processes of the service on PostgreSQL: one per core of this 2-core machine (PGlite serves from one). */
+const POSTGRES_WORKERS = Number(process.env.BENCH_HTTP_WORKERS ?? 2);
+/** The offered loads of the targets (issue #3), at which latency is measured besides the saturating runs. */
+const QUOTE_RATE = 3_000;
+const COMMIT_RATE = 800;
+/** A fixed-rate run sustained its rate when it completed at least this share of the requests offered. */
+const SUSTAINED = 0.98;
 
 async function call(server: BenchServer, key: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -34,6 +43,8 @@ async function enrolMembers(server: BenchServer, key: string): Promise<string[]>
 
 interface LoadResult {
   perSecond: number;
+  /** Requests answered per second over the whole run (total / duration). */
+  achieved: number;
   p50: number;
   p99: number;
   errors: number;
@@ -42,22 +53,30 @@ interface LoadResult {
   cpuPerRequest: number | null;
 }
 
-async function load(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string): Promise<LoadResult> {
+/**
+ * Load for DURATION_S from CONNECTIONS connections: as fast as the service answers, or at most
+ * `rate` requests per second in all. autocannon paces a rate per connection and per second (each
+ * connection sends its share back to back, then waits for the next second), so a fixed-rate run
+ * still sends in bursts. Its coordinated-omission correction assumes a 1 ms interval whatever the
+ * rate (it divides 1 by the rate per second), so it is turned off and latencies are as measured.
+ */
+async function load(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string, rate?: number): Promise<LoadResult> {
   const cpuBefore = server.cpuSeconds();
-  const result = await loadFor(server, key, path, bodyFor);
+  const result = await loadFor(server, key, path, bodyFor, DURATION_S, rate);
   const cpuAfter = server.cpuSeconds();
   const cpuPerRequest = cpuBefore === null || cpuAfter === null || result.total === 0 ? null : Math.round(((cpuAfter - cpuBefore) / result.total) * 1e6);
   return { ...result, cpuPerRequest };
 }
 
-function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string): Promise<Omit<LoadResult, "cpuPerRequest">> {
+function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string, seconds: number, rate?: number): Promise<Omit<LoadResult, "cpuPerRequest">> {
   let counter = 0;
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: server.url,
         connections: CONNECTIONS,
-        duration: DURATION_S,
+        duration: seconds,
+        ...(rate ? { overallRate: rate, ignoreCoordinatedOmission: true } : {}),
         requests: [
           {
             method: "POST",
@@ -72,47 +91,73 @@ function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: nu
       },
       (error: Error | null, result: any) => {
         if (error) return reject(error);
-        resolve({ perSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx, total: result.requests.total });
+        resolve({ perSecond: Math.round(result.requests.average), achieved: Math.round(result.requests.total / seconds), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx, total: result.requests.total });
       },
     );
   });
 }
 
 async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
-  const server = await startServer(driver);
+  const server = await startServer(driver, driver === "postgres" ? POSTGRES_WORKERS : 1);
   try {
     const { key } = await call(server, server.adminKey, "POST", "/v1/api-keys", { role: "pos", name: "bench till" });
     const members = await enrolMembers(server, key);
     // Returns in the generated stream name originals this server never saw: load with sales only.
     const sales = generateRawSales(5_000, 7).filter((sale) => sale.receipt.type !== "return");
     const quoteBodies = sales.map((sale, i) => JSON.stringify({ ...sale.receipt, receiptId: undefined, memberId: i % 5 === 0 ? null : members[i % members.length], at: "2026-12-08T15:00:00+08:00" }));
-    const quotes = await load(server, key, "/v1/decisions", (i) => quoteBodies[i % quoteBodies.length]!);
-    const runId = Date.now();
-    const commits = await load(server, key, "/v1/transactions", (i) => {
-      const sale = sales[i % sales.length]!;
-      return JSON.stringify({ ...sale.receipt, receiptId: `B-${runId}-${i}`, memberId: i % 5 === 0 ? null : members[(i * 31) % members.length], at: "2026-12-09T15:00:00+08:00" });
-    });
+    const quote = (i: number) => quoteBodies[i % quoteBodies.length]!;
+    let runs = 0;
+    const commit = () => {
+      // Every run commits receipts of its own: a receipt id sent again would be a replay, not a commit.
+      const run = `${Date.now()}-${runs++}`;
+      return (i: number) => {
+        const sale = sales[i % sales.length]!;
+        return JSON.stringify({ ...sale.receipt, receiptId: `B-${run}-${i}`, memberId: i % 5 === 0 ? null : members[(i * 31) % members.length], at: "2026-12-09T15:00:00+08:00" });
+      };
+    };
+    const fixedRate = driver === "postgres";
+    await loadFor(server, key, "/v1/decisions", quote, WARMUP_S);
+    const quotes = await load(server, key, "/v1/decisions", quote);
+    const quotesAtRate = fixedRate ? await load(server, key, "/v1/decisions", quote, QUOTE_RATE) : null;
+    await loadFor(server, key, "/v1/transactions", commit(), WARMUP_S);
+    const commits = await load(server, key, "/v1/transactions", commit());
+    const commitsAtRate = fixedRate ? await load(server, key, "/v1/transactions", commit(), COMMIT_RATE) : null;
     const label = driver === "pglite" ? "PGlite" : "PostgreSQL";
-    const how = `${CONNECTIONS} connections, ${DURATION_S} s, autocannon in a second process; 80 % member receipts`;
-    const cpu = (name: string, result: LoadResult): Figure[] => (result.cpuPerRequest === null ? [] : [{ name, value: result.cpuPerRequest, unit: "µs/req", note: "the service process's user and system CPU time over the run, per request" }]);
+    const processes = server.workers === 1 ? "one service process" : `${server.workers} worker processes`;
+    const how = `saturating: ${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s unmeasured, autocannon in a second process; ${processes}; 80 % member receipts`;
+    const cpu = (name: string, result: LoadResult): Figure[] => (result.cpuPerRequest === null ? [] : [{ name, value: result.cpuPerRequest, unit: "µs/req", note: "user and system CPU time of the service's processes over the saturating run, per request" }]);
+    const atRate = (what: string, rate: number, result: LoadResult | null): Figure[] => {
+      if (!result) return [];
+      const at = `at ${rate.toLocaleString("en")}/s`;
+      const sustained = result.achieved >= rate * SUSTAINED && result.errors === 0;
+      return [
+        { name: `${what} p50 ${at} (${label})`, value: result.p50, unit: "ms", note: `${rate.toLocaleString("en")} req/s offered (autocannon overallRate) on ${CONNECTIONS} connections, ${DURATION_S} s; ${processes}` },
+        { name: `${what} p99 ${at} (${label})`, value: result.p99, unit: "ms" },
+        { name: `${what}s/s answered ${at} (${label})`, value: result.achieved, unit: "req/s", note: `${sustained ? "sustained" : "not sustained"}; errors ${result.errors} of ${result.total}; CPU ${result.cpuPerRequest ?? "?"} µs/req` },
+      ];
+    };
     return [
       { name: `quotes/s (${label})`, value: quotes.perSecond, unit: "req/s", note: `${how}; errors ${quotes.errors} of ${quotes.total}` },
       { name: `quote p50 (${label})`, value: quotes.p50, unit: "ms" },
       { name: `quote p99 (${label})`, value: quotes.p99, unit: "ms" },
       ...cpu(`quote CPU (${label})`, quotes),
+      ...atRate("quote", QUOTE_RATE, quotesAtRate),
       { name: `commits/s (${label})`, value: commits.perSecond, unit: "req/s", note: `${how}; errors ${commits.errors} of ${commits.total}` },
       { name: `commit p50 (${label})`, value: commits.p50, unit: "ms" },
       { name: `commit p99 (${label})`, value: commits.p99, unit: "ms" },
       ...cpu(`commit CPU (${label})`, commits),
+      ...atRate("commit", COMMIT_RATE, commitsAtRate),
     ];
   } finally {
     await server.stop();
   }
 }
 
-/** Runs the HTTP section on PGlite, and on PostgreSQL when a server answers. */
+/** Runs the HTTP section on PGlite, and on PostgreSQL when a server answers (BENCH_HTTP_DRIVERS=postgres runs one). */
 export async function run(): Promise<SectionResult> {
-  const figures = await measure("pglite");
+  const drivers = (process.env.BENCH_HTTP_DRIVERS ?? "pglite,postgres").split(",");
+  const figures = drivers.includes("pglite") ? await measure("pglite") : [];
+  if (!drivers.includes("postgres")) return { section: "http", figures };
   if (await postgresAvailable()) figures.push(...(await measure("postgres")));
   else figures.push({ name: "PostgreSQL", value: 0, unit: "-", note: "no PostgreSQL server answered; not measured" });
   return { section: "http", figures };

@@ -3,7 +3,7 @@
  * generator (this process) and the server do not share an event loop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,16 +45,52 @@ export async function postgresAvailable(): Promise<boolean> {
 export interface BenchServer {
   url: string;
   adminKey: string;
-  /** User and system CPU seconds of the service process so far (Linux /proc), or null where unreadable. */
+  /** Processes serving HTTP (WORKERS). */
+  workers: number;
+  /** User and system CPU seconds of the service's processes so far, workers included (Linux /proc), or null where unreadable. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
-/** Starts the service on PGlite (a temp data dir) or on a fresh PostgreSQL database. */
-export async function startServer(driver: "pglite" | "postgres"): Promise<BenchServer> {
+/** Fields after the command name of /proc/<pid>/stat, which ends at the last ") " and may itself hold spaces. */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds of a process and every process below it: utime and stime (fields 14 and 15, in
+ * clock ticks of 1/100 s) of each live one, and cutime and cstime of the root for its children
+ * that have ended (a replaced worker).
+ */
+function treeCpuSeconds(root: number): number | null {
+  const rootFields = statFields(root);
+  if (!rootFields) return null;
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const parent = Number(statFields(entry)?.[1]);
+    if (parent) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  let ticks = Number(rootFields[13]) + Number(rootFields[14]);
+  for (const pending = [root]; pending.length > 0; ) {
+    const pid = pending.pop()!;
+    const fields = pid === root ? rootFields : statFields(pid);
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return ticks / 100;
+}
+
+/** Starts the service on PGlite (a temp data dir) or on a fresh PostgreSQL database, with `workers` processes (PostgreSQL only). */
+export async function startServer(driver: "pglite" | "postgres", workers = 1): Promise<BenchServer> {
   const port = await freePort();
   const adminKey = `bench-admin-${process.pid}-${Date.now()}`;
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), LOG_LEVEL: "error", BOOTSTRAP_ADMIN_KEY: adminKey };
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), LOG_LEVEL: "error", BOOTSTRAP_ADMIN_KEY: adminKey, WORKERS: String(workers) };
   let cleanup = async () => {};
   if (driver === "pglite") {
     const dir = mkdtempSync(join(tmpdir(), "mps-bench-"));
@@ -93,17 +129,8 @@ export async function startServer(driver: "pglite" | "postgres"): Promise<BenchS
   return {
     url,
     adminKey,
-    cpuSeconds() {
-      try {
-        // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), in clock ticks of 1/100 s, counted
-        // after the command name, which ends at the last ") " and may itself hold spaces.
-        const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        return null;
-      }
-    },
+    workers,
+    cpuSeconds: () => treeCpuSeconds(child.pid!),
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");

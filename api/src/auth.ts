@@ -5,6 +5,7 @@ import type { Db, Tx } from "./db/client";
 import { apiKeys } from "./db/schema";
 import { ApiError } from "./errors";
 import { newId, sha256 } from "./ids";
+import { announce } from "./services/changes";
 
 /** The roles a key may have. */
 export const roles = ["pos", "marketer", "approver", "auditor", "admin"] as const;
@@ -28,6 +29,8 @@ export interface AppEnv {
  */
 export class KeyStore {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  // Counts `forget` calls: a lookup that started before one must not cache what it read.
+  private generation = 0;
 
   constructor(
     private readonly db: Db,
@@ -42,17 +45,30 @@ export class KeyStore {
     return { id, role, name, key };
   }
 
-  /** Makes sure an admin key with exactly this value exists (idempotent). */
+  /** Makes sure an admin key with exactly this value exists (idempotent); processes that cached the previous one forget it. */
   async ensureBootstrapAdmin(key: string): Promise<void> {
-    await this.db.insert(apiKeys).values({ id: "k_bootstrap_admin", role: "admin", name: "bootstrap admin", keyHash: sha256(key) }).onConflictDoUpdate({ target: apiKeys.id, set: { keyHash: sha256(key), role: "admin", revokedAt: null } });
-    this.cache.clear();
+    await this.db.transaction(async (tx) => {
+      await tx.insert(apiKeys).values({ id: "k_bootstrap_admin", role: "admin", name: "bootstrap admin", keyHash: sha256(key) }).onConflictDoUpdate({ target: apiKeys.id, set: { keyHash: sha256(key), role: "admin", revokedAt: null } });
+      await announce(tx, { topic: "keys" });
+    });
+    this.forget();
   }
 
-  /** Revokes a key; this process forgets it at once. */
+  /**
+   * Revokes a key. This process forgets it at once, and every process following the database's
+   * changes (this one too) once the transaction commits.
+   */
   async revoke(id: string, tx: Tx = this.db): Promise<boolean> {
     const rows = await tx.update(apiKeys).set({ revokedAt: new Date().toISOString() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
-    this.cache.clear();
+    if (rows.length > 0) await announce(tx, { topic: "keys" });
+    this.forget();
     return rows.length > 0;
+  }
+
+  /** Drops every cached key: the next request of each key reads it again. */
+  forget(): void {
+    this.cache.clear();
+    this.generation++;
   }
 
   /** Lists keys without their hashes. */
@@ -65,8 +81,11 @@ export class KeyStore {
     const hash = sha256(key);
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) return cached.principal;
+    const generation = this.generation;
     const [row] = await this.db.select().from(apiKeys).where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt))).limit(1);
     const principal = row ? { keyId: row.id, name: row.name, role: row.role as Role } : null;
+    // A key revoked while this read was on its way may have been read as it was before.
+    if (generation !== this.generation) return principal;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, until: now + this.cacheMs });
     return principal;

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config";
 
@@ -44,5 +45,17 @@ describe("loadConfig", () => {
     } catch (error) {
       expect((error as Error).message).not.toContain("secret-ish");
     }
+  });
+
+  it("serves from one process per core on PostgreSQL, and from one on PGlite, unless WORKERS says otherwise", () => {
+    expect(loadConfig({}).WORKERS).toBe(1);
+    expect(loadConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/db" }).WORKERS).toBe(availableParallelism());
+    expect(loadConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/db", WORKERS: "3" }).WORKERS).toBe(3);
+    expect(loadConfig({ WORKERS: "1" }).WORKERS).toBe(1);
+    expect(() => loadConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/db", WORKERS: "0" })).toThrow(/WORKERS/);
+  });
+
+  it("refuses more than one worker on PGlite, saying why", () => {
+    expect(() => loadConfig({ WORKERS: "2" })).toThrow(/^\s*WORKERS: more than one process needs DATABASE_URL/m);
   });
 });

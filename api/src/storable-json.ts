@@ -55,13 +55,15 @@ export function storableJson() {
     if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) return next();
     let body: unknown;
     try {
-      // Hono caches the text, so the route's validator does not read the stream again.
       body = await c.req.json();
     } catch {
       return next();
     }
     const field = unstorableField(body);
     if (field) throw new ApiError("invalid_request", "1 invalid field", [field]);
+    // Hono caches the body's text but parses it again on each json(): the route's validator gets
+    // this parse instead, which nothing else keeps.
+    Object.defineProperty(c.req, "json", { value: () => Promise.resolve(body) });
     await next();
   });
 }

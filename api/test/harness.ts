@@ -21,24 +21,38 @@ function pgliteTemplate(): Blob {
   return template;
 }
 
+/** A new schema on the PostgreSQL server of TEST_DATABASE_URL, migrated and seeded: `open` connects to it (as often as wanted), `drop` removes it. */
+export async function freshPostgresSchema(): Promise<{ name: string; open(): Promise<Database>; drop(): Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL!;
+  const name = `t_${newId("s").slice(2).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create schema "${name}"`);
+  await admin.end();
+  const database = await createDb({ url, schema: name });
+  await database.migrate();
+  await seedPolicies(database.db, readShippedPolicies(POLICIES));
+  await database.close();
+  return {
+    name,
+    open: () => createDb({ url, schema: name }),
+    async drop() {
+      const cleanup = postgres(url, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop schema "${name}" cascade`);
+      await cleanup.end();
+    },
+  };
+}
+
 /** A fresh database: a PGlite clone of the template, or a new schema on the PostgreSQL server. */
 export async function freshDatabase(driver: "pglite" | "postgres"): Promise<Database> {
   if (driver === "pglite") return createDb({ memory: true, loadDataDir: pgliteTemplate() });
-  const url = process.env.TEST_DATABASE_URL!;
-  const schema = `t_${newId("s").slice(2).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create schema "${schema}"`);
-  await admin.end();
-  const database = await createDb({ url, schema });
-  await database.migrate();
-  await seedPolicies(database.db, readShippedPolicies(POLICIES));
+  const schema = await freshPostgresSchema();
+  const database = await schema.open();
   return {
     ...database,
     close: async () => {
       await database.close();
-      const cleanup = postgres(url, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop schema "${schema}" cascade`);
-      await cleanup.end();
+      await schema.drop();
     },
   };
 }
@@ -66,9 +80,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the app over a fresh database of the given driver. */
-export async function createTestApp(driver: "pglite" | "postgres" = "pglite", options: { start?: string } = {}): Promise<TestApp> {
-  const database = await freshDatabase(driver);
+/** Builds the app over a fresh database of the given driver, or over `options.database` (closed with the app). */
+export async function createTestApp(driver: "pglite" | "postgres" = "pglite", options: { start?: string; database?: Database } = {}): Promise<TestApp> {
+  const database = options.database ?? (await freshDatabase(driver));
   const clock = new TestClock(options.start);
   const services = createServices(database.db, { defaultProgram: "beiguo", now: clock.now });
   await services.registry.reload();

@@ -7,6 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { addDays } from "../../engine/test/arbitraries";
+import type { Write } from "../src/db/client";
 import { decisions, ledgerEntries, members, pointLots, receipts } from "../src/db/schema";
 import { MemberLedger } from "../src/services/ledger";
 import { createTestApp, drivers, type TestApp } from "./harness";
@@ -301,7 +302,9 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
       const anonymous = sale("2026-11-28T13:05:00+08:00", [{ unitPrice: 100_000 }]);
       await commitOk(t, anonymous);
       const before = { counts: await counts(t), row: await memberRow(t, memberId) };
-      const failOnce = () => vi.spyOn(t.services.log, "write").mockRejectedValueOnce(new Error("decision log unavailable"));
+      // The decision's insert fails (an id cannot be null), in whatever statement it is written.
+      const failing: Write = { shape: "failing decision", sql: () => sql`insert into ${decisions} (id) values (null)`, values: {} };
+      const failOnce = () => vi.spyOn(t.services.log, "entry").mockReturnValueOnce(failing);
 
       failOnce();
       expect((await commit(t, s)).status).toBe(500);
@@ -334,12 +337,13 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
       const memberId = await enrolAt(t, "guest", "2026-11-29");
       const s = sale("2026-11-29T13:00:00+08:00", [{ unitPrice: 1_000_000 }], { memberId });
       const before = { counts: await counts(t), row: await memberRow(t, memberId) };
-      const flush = MemberLedger.prototype.flush;
-      // The member row and every ledger entry are written, then the transaction fails.
-      vi.spyOn(MemberLedger.prototype, "flush").mockImplementationOnce(async function (this: MemberLedger) {
-        await flush.call(this);
-        throw new Error("connection lost after the last write");
-      });
+      const writes = MemberLedger.prototype.writes;
+      // The member row and every ledger entry are written by a statement that then fails (a tier cannot be null).
+      const failAfterWrites = function (this: MemberLedger): (Write | null)[] {
+        const failing: Write = { shape: "failing", sql: (_tx, name) => sql`update ${members} set tier = null where ${members.id} = ${sql.placeholder(name("id"))}`, values: { id: this.member.id } };
+        return [...writes.call(this), failing];
+      };
+      vi.spyOn(MemberLedger.prototype, "writes").mockImplementationOnce(failAfterWrites);
       expect((await commit(t, s)).status).toBe(500);
       expect(await counts(t)).toEqual(before.counts);
       expect(await memberRow(t, memberId)).toEqual(before.row);
@@ -348,10 +352,7 @@ describe.each(drivers)("ledger invariants on %s", (driver) => {
       await commitOk(t, s);
       const lifecycle = () => t.request("POST", "/v1/lifecycle/runs", { role: "admin", body: { asOf: "2028-01-01T00:00:00+08:00" } });
       const afterSale = { counts: await counts(t), row: await memberRow(t, memberId) };
-      vi.spyOn(MemberLedger.prototype, "flush").mockImplementation(async function (this: MemberLedger) {
-        await flush.call(this);
-        throw new Error("connection lost after the last write");
-      });
+      vi.spyOn(MemberLedger.prototype, "writes").mockImplementation(failAfterWrites);
       expect((await lifecycle()).status).toBe(500);
       vi.restoreAllMocks();
       expect(await counts(t)).toEqual(afterSale.counts);

@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { getTableColumns, is, SQL, sql, type Column } from "drizzle-orm";
+import { getTableColumns, getTableName, is, SQL, sql, type Column } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTable } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -20,6 +20,12 @@ export interface Database {
   db: Db;
   driver: "pglite" | "postgres";
   migrate(): Promise<void>;
+  /**
+   * Follows a notification channel of this database schema (see `notify`): `onMessage` gets each
+   * payload; `onListen` runs once listening and again after every reconnect, since notifications
+   * sent while the listening connection was down are lost. Resolves with a way to stop.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -46,7 +52,24 @@ export async function createDb(target: DbTarget): Promise<Database> {
     return {
       db,
       driver: "postgres",
-      migrate: () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: MIGRATIONS, ...(searchPath ? { migrationsSchema: searchPath } : {}) }),
+      async migrate() {
+        // Services starting together on one database (several machines) migrate one at a time:
+        // drizzle's migrator is not safe to run concurrently. A session lock, so on one connection.
+        const lock = await sql.reserve();
+        try {
+          await lock`select pg_advisory_lock(hashtext('mps migrate ' || current_schema()))`;
+          await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: MIGRATIONS, ...(searchPath ? { migrationsSchema: searchPath } : {}) });
+        } finally {
+          await lock`select pg_advisory_unlock(hashtext('mps migrate ' || current_schema()))`.catch(() => {});
+          lock.release();
+        }
+      },
+      async listen(channel, onMessage, onListen) {
+        // postgres.js listens on a connection of its own and listens again after it reconnects, calling onListen each time.
+        const [row] = await sql<{ schema: string }[]>`select current_schema() as schema`;
+        const { unlisten } = await sql.listen(scopedChannel(channel, row!.schema), onMessage, onListen);
+        return unlisten;
+      },
       close: () => sql.end({ timeout: 5 }),
     };
   }
@@ -61,8 +84,29 @@ export async function createDb(target: DbTarget): Promise<Database> {
     db: db as unknown as Db,
     driver: "pglite",
     migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS }),
+    async listen(channel, onMessage, onListen) {
+      const { rows } = await client.query<{ schema: string }>("select current_schema() as schema");
+      // PGlite puts the name into LISTEN as written: quote it. Its one in-process session never reconnects.
+      const unlisten = await client.listen(`"${scopedChannel(channel, rows[0]!.schema).replace(/"/g, '""')}"`, onMessage);
+      onListen();
+      return () => unlisten();
+    },
     close: () => client.close(),
   };
+}
+
+// The name `notify` sends to: services on other schemas of the same database do not hear each other.
+function scopedChannel(channel: string, schema: string): string {
+  return `${channel} ${schema}`;
+}
+
+/**
+ * Notifies the listeners of `channel` on this database schema (see `Database.listen`), this
+ * process's included. In a transaction the notification goes out when it commits, and never if it
+ * rolls back; PostgreSQL folds identical notifications of one transaction into one.
+ */
+export async function notify(tx: Tx, channel: string, payload: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${channel} || ' ' || current_schema(), ${payload})`);
 }
 
 // Errors that mean the connection itself is gone (postgres.js codes, socket codes, server shutdown).
@@ -93,18 +137,30 @@ function preparedIfFixed(args: Parameters<postgres.Sql["unsafe"]>): Parameters<p
   return [query, parameters, { ...options, prepare: true }];
 }
 
+// The function on a transaction's client that `writeLast` hands its statement to.
+const deferLast = Symbol("deferLast");
+type TxState = { lost: unknown; last: Promise<unknown> | null };
+
 /**
- * postgres.js 3.4.9 schedules small writes with setImmediate, and a write to a connection whose
- * socket has closed throws from that callback and ends the process (porsager/postgres#1154,
- * #1208). Its transactions write to their connection after it died: the ROLLBACK after a failed
- * query, the COMMIT after the body, or the body's next query. So once a transaction's connection
- * is lost (one of its queries failed for it, or the connection closed), the transaction fails at
- * once and never writes to that connection again; its body is left pending.
+ * Transactions on postgres.js, in as few round trips as their statements allow, that fail cleanly
+ * when their connection dies.
+ *
+ * Round trips: postgres.js's `begin` waits for BEGIN's answer before it runs the body, and for the
+ * body's last statement before it sends COMMIT. Here a transaction reserves a connection and sends
+ * BEGIN with the body's first statements (one write, one round trip), and a body that ends with
+ * `writeLast` has its COMMIT sent right behind that statement.
+ *
+ * Connections that die: postgres.js 3.4.9 schedules small writes with setImmediate, and a write to
+ * a connection whose socket has closed throws from that callback and ends the process
+ * (porsager/postgres#1154, #1208). So once a transaction's connection is lost (one of its queries
+ * failed for it, or the connection closed), the transaction fails at once and never writes to that
+ * connection again (no ROLLBACK, no COMMIT, no next statement), nor hands it back to the pool: it
+ * stays with postgres.js's closed connections, which reconnect when needed. Its body is left pending.
  */
 function withSafeTransactions(sql: postgres.Sql): postgres.Sql {
   type Fn = (tx: postgres.TransactionSql) => unknown;
   type Query = ReturnType<postgres.TransactionSql["unsafe"]>;
-  const guard = (tx: postgres.TransactionSql, state: { lost: unknown }): postgres.TransactionSql =>
+  const guard = (tx: postgres.TransactionSql, state: TxState): postgres.TransactionSql =>
     new Proxy(tx, {
       get(target, property, receiver) {
         if (property === "unsafe")
@@ -123,63 +179,194 @@ function withSafeTransactions(sql: postgres.Sql): postgres.Sql {
             };
             return watched;
           };
-        if (property === "savepoint") return (fn: Fn) => (state.lost ? Promise.reject(state.lost) : target.savepoint((inner) => fn(guard(inner, state))));
+        if (property === deferLast)
+          return (last: Promise<unknown>) => {
+            state.last = last;
+            // Observed at once: it settles before the COMMIT's answer, which `begin` awaits first.
+            last.catch(() => {});
+          };
+        if (property === "savepoint") throw new Error("savepoints are not supported: nest no transactions");
         return Reflect.get(target, property, receiver);
       },
     });
-  const begin = (...args: [Fn] | [string, Fn]) =>
-    new Promise((resolve, reject) => {
-      const [options, fn] = args.length === 2 ? args : ["", args[0]];
-      const state: { lost: unknown } = { lost: null };
-      const never = new Promise<never>(() => {});
-      sql
-        .begin(options, async (tx) => {
-          let result: unknown;
-          try {
-            result = await fn(guard(tx, state));
-          } catch (error) {
-            if (!state.lost) throw error;
-            reject(error);
-            return never;
-          }
-          return state.lost ? never : result;
-        })
-        .then(resolve, (error: unknown) => {
-          // postgres.js rejects the transaction as soon as its connection closes, even between queries.
-          if (isConnectionLost(error)) state.lost ??= error;
-          reject(error);
-        });
-    });
+
+  const begin = async (...args: [Fn] | [string, Fn]): Promise<unknown> => {
+    const [options, fn] = args.length === 2 ? args : ["", args[0]];
+    const reserved = await sql.reserve();
+    const state: TxState = { lost: null, last: null };
+    let onLost: (error: unknown) => void = () => {};
+    const lost = new Promise<never>((_, reject) => (onLost = reject));
+    lost.catch(() => {});
+    const loseConnection = (error: unknown) => {
+      state.lost ??= error;
+      onLost(state.lost);
+    };
+    let connection: { onclose?: ((error: unknown) => void) | null } | null = null;
+    // Sent now and not awaited: the body's first statements queue behind it and go in the same write.
+    const began = reserved
+      .unsafe(`begin ${options.replace(/[^a-z ]/gi, "")}`, [], {
+        onexecute: (c: NonNullable<typeof connection>) => {
+          connection = c;
+          // postgres.js calls this when the connection closes, even with nothing of ours in flight.
+          c.onclose = (error) => loseConnection(error ?? new Error("CONNECTION_CLOSED"));
+          return true;
+        },
+      } as postgres.UnsafeQueryOptions)
+      .execute();
+    began.catch(() => {});
+    const tx = guard(reserved as unknown as postgres.TransactionSql, state);
+    const run = async () => {
+      try {
+        const result = await fn(tx);
+        await began;
+        if (state.lost) throw state.lost;
+        await tx.unsafe("commit");
+        // A failed last statement made PostgreSQL answer the COMMIT with a ROLLBACK: fail with its error.
+        if (state.last) await state.last;
+        return result;
+      } catch (error) {
+        if (isConnectionLost(error)) loseConnection(error);
+        if (!state.lost) await reserved.unsafe("rollback").catch(() => {});
+        throw error;
+      }
+    };
+    try {
+      return await Promise.race([run(), lost]);
+    } finally {
+      if (!state.lost) {
+        if (connection) (connection as { onclose?: unknown }).onclose = null;
+        reserved.release();
+      }
+    }
+  };
   const unsafe = (...args: Parameters<postgres.Sql["unsafe"]>) => sql.unsafe(...preparedIfFixed(args));
   return new Proxy(sql, { get: (target, property, receiver) => (property === "begin" ? begin : property === "unsafe" ? unsafe : Reflect.get(target, property, receiver)) });
 }
 
+// What of drizzle's internals `statement` and `writeTogether` use: a database or transaction's
+// session, which holds its driver client and prepares queries; its dialect, which writes SQL; and
+// a prepared query's `client`, the connection it runs on. Every database test goes through them.
+interface PreparedQuery {
+  client: unknown;
+  execute(values?: Record<string, unknown>): Promise<unknown>;
+}
+interface Internals {
+  session: { client: unknown; prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string | undefined, isResponseInArrayMode: boolean): PreparedQuery };
+  dialect: { sqlToQuery(sql: SQL): { sql: string; params: unknown[] } };
+}
+const internalsOf = (tx: Tx) => tx as unknown as Internals;
+
+/** A query built once, run by any transaction with its placeholders bound (see `statement`). */
+export interface Statement<Result> {
+  run(tx: Tx, values?: Record<string, unknown>): Promise<Result>;
+}
+
+type Preparable = { prepare(name: string): { execute(values?: Record<string, unknown>): Promise<unknown> } };
+
 /**
- * Runs statements of one transaction together: postgres.js pipelines them on the transaction's
- * connection, so they cost one round trip instead of one each; PGlite runs them one after another.
- * Pass drizzle queries unawaited (they start when awaited here) or calls of async functions; a
- * null is skipped. Waits for every one, then fails with the first failure in the order given.
+ * A drizzle query built once and run by any transaction, binding its `sql.placeholder(name)`s to
+ * the values of each run, for the hot paths. Drizzle builds a query's SQL afresh every time it
+ * runs, which cost a commit about 15 % of its CPU; a query from drizzle's `.prepare()` keeps its
+ * SQL, parameters and row mapping, but runs on the connection it was prepared with. So the query
+ * is prepared once per driver (on the first transaction that runs it) and every run shares it on
+ * its own transaction's connection.
  */
-export async function pipeline(statements: (PromiseLike<unknown> | null)[]): Promise<void> {
-  const settled = await Promise.allSettled(statements);
-  for (const outcome of settled) if (outcome.status === "rejected") throw outcome.reason;
+export function statement<P extends Preparable>(build: (db: Tx) => P): Statement<Awaited<ReturnType<ReturnType<P["prepare"]>["execute"]>>> {
+  const byDriver = new Map<unknown, PreparedQuery>();
+  return {
+    run(tx, values = {}) {
+      const { session } = internalsOf(tx);
+      let prepared = byDriver.get(session.constructor);
+      if (!prepared) {
+        prepared = build(tx).prepare("statement") as unknown as PreparedQuery;
+        byDriver.set(session.constructor, prepared);
+      }
+      const onTx = Object.create(prepared) as PreparedQuery;
+      onTx.client = session.client;
+      return onTx.execute(values) as never;
+    },
+  };
 }
 
 /**
- * Inserts rows as one jsonb parameter expanded by `jsonb_populate_recordset`, for the hot paths:
- * drizzle's insert builder spends 100–200 µs of CPU a row on type checks, more than deciding a
- * receipt, while this statement is built from one parameter whatever the number of rows. Values
- * go as JSON: jsonb columns as their JSON, timestamps as ISO strings. A column that no row sets
- * takes its database default (ids, created_at); one that some rows leave out takes its literal
- * default (or NULL) in those rows.
+ * One write of `writeTogether`: an insert or update whose SQL depends only on its `shape`, with
+ * placeholders for its values.
  */
-export async function insertRows<T extends PgTable>(tx: Tx, table: T, rows: T["$inferInsert"][]): Promise<void> {
-  if (rows.length === 0) return;
+export interface Write {
+  shape: string;
+  /** The statement, naming each placeholder `name(placeholder)`. */
+  sql(tx: Tx, name: (placeholder: string) => string): SQL;
+  values: Record<string, unknown>;
+}
+
+/**
+ * Rows to insert as one jsonb parameter expanded by `jsonb_populate_recordset` (null for no rows):
+ * drizzle's insert builder spends 100–200 µs of CPU a row on type checks, more than deciding a
+ * receipt, while this statement is written once for each set of columns and takes one parameter
+ * whatever the number of rows. Values go as JSON: jsonb columns as their JSON, timestamps as ISO
+ * strings. A column that no row sets takes its database default (ids, created_at); one that some
+ * rows leave out takes its literal default (or NULL) in those rows.
+ */
+export function insertWrite<T extends PgTable>(table: T, rows: T["$inferInsert"][]): Write | null {
+  if (rows.length === 0) return null;
   const values = rows as Record<string, unknown>[];
   const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([property]) => values.some((row) => row[property] !== undefined));
-  const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(", "));
   const json = values.map((row) => Object.fromEntries(columns.map(([property, column]) => [column.name, row[property] !== undefined ? row[property] : literalDefault(column)])));
-  await tx.execute(sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${table}, ${JSON.stringify(json)}::jsonb)`);
+  return {
+    shape: `insert ${getTableName(table)} ${columns.map(([, column]) => column.name).join()}`,
+    sql(_tx, name) {
+      const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(", "));
+      return sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${table}, ${sql.placeholder(name("rows"))}::jsonb)`;
+    },
+    values: { rows: JSON.stringify(json) },
+  };
+}
+
+// The SQL of writeTogether by the shapes of its writes: a few combinations, each written once.
+const combinedQueries = new Map<string, { sql: string; params: unknown[] }>();
+
+/**
+ * Runs writes as one statement (data-modifying WITH clauses, all of which run): one round trip,
+ * one write to the connection and one result, where a statement each would cost as many. Either
+ * every write is done or, when one fails, none; the statement fails with that write's error (a
+ * unique violation of an insert, say).
+ */
+export async function writeTogether(tx: Tx, writes: (Write | null)[]): Promise<void> {
+  const parts = writes.filter((write): write is Write => write !== null);
+  if (parts.length === 0) return;
+  const shape = parts.map((part) => part.shape).join("; ");
+  let query = combinedQueries.get(shape);
+  if (!query) {
+    const statements = parts.map((part, i) => part.sql(tx, (placeholder) => `w${i}_${placeholder}`));
+    const combined = statements.length === 1 ? statements[0]! : sql`with ${sql.join(statements.map((statement, i) => sql`${sql.raw(`w${i}`)} as (${statement})`), sql`, `)} select 1`;
+    query = internalsOf(tx).dialect.sqlToQuery(combined);
+    if (combinedQueries.size >= 1_000) combinedQueries.clear();
+    combinedQueries.set(shape, query);
+  }
+  const values: Record<string, unknown> = {};
+  parts.forEach((part, i) => {
+    for (const [name, value] of Object.entries(part.values)) values[`w${i}_${name}`] = value;
+  });
+  await internalsOf(tx).session.prepareQuery(query, undefined, undefined, false).execute(values);
+}
+
+/**
+ * Runs a transaction's last writes (in one statement, see `writeTogether`) and lets the transaction
+ * end without waiting for their answer: on PostgreSQL its COMMIT goes out right behind them, one
+ * round trip for both. Should the statement fail, PostgreSQL answers the COMMIT of the failed
+ * transaction with a ROLLBACK, and the transaction fails with the statement's error. Nothing of
+ * the transaction may come after it. Outside a transaction, and on PGlite, it simply runs.
+ */
+export async function writeLast(tx: Tx, writes: (Write | null)[]): Promise<void> {
+  const done = writeTogether(tx, writes);
+  const defer = (internalsOf(tx).session.client as { [deferLast]?: (last: Promise<unknown>) => void })[deferLast];
+  if (defer) defer(done);
+  else await done;
+}
+
+/** Inserts rows in one statement (see `insertWrite`). */
+export async function insertRows<T extends PgTable>(tx: Tx, table: T, rows: T["$inferInsert"][]): Promise<void> {
+  await writeTogether(tx, [insertWrite(table, rows)]);
 }
 
 function literalDefault(column: Column): unknown {

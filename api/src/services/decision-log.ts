@@ -1,4 +1,4 @@
-import { insertRows, type Db, type Tx } from "../db/client";
+import { insertRows, insertWrite, writeTogether, type Db, type Tx, type Write } from "../db/client";
 import { decisions } from "../db/schema";
 
 /** One logged decision: what was asked, under which policy version, and what was answered. */
@@ -22,7 +22,12 @@ export class DecisionLog {
 
   /** Logs a decision in the caller's transaction. */
   async write(tx: Tx, record: DecisionRecord): Promise<void> {
-    await insertRows(tx, decisions, [record]);
+    await writeTogether(tx, [this.entry(record)]);
+  }
+
+  /** The write that logs a decision, for a caller's `writeTogether` in its transaction. */
+  entry(record: DecisionRecord): Write {
+    return insertWrite(decisions, [record])!;
   }
 
   /** Logs a quote soon, in a batch. */

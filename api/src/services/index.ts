@@ -1,5 +1,6 @@
 import { KeyStore } from "../auth";
 import { AuditTrail } from "./audit";
+import { ChangeFeed } from "./changes";
 import type { Db } from "../db/client";
 import { DecisionLog } from "./decision-log";
 import { LifecycleService } from "./lifecycle";
@@ -23,6 +24,8 @@ export interface Services {
   audit: AuditTrail;
   versions: VersionsService;
   simulations: SimulationsService;
+  /** Changes other processes make; `changes.follow(database)` starts hearing them. */
+  changes: ChangeFeed;
   now: () => Date;
 }
 
@@ -36,12 +39,21 @@ export interface ServiceOptions {
 /** Builds the services; call `registry.reload()` once policies are seeded. */
 export function createServices(db: Db, options: ServiceOptions): Services {
   const now = options.now ?? (() => new Date());
+  const onError = options.onError ?? (() => {});
   const registry = new PolicyRegistry(db);
-  const log = new DecisionLog(db, options.onError ?? (() => {}));
+  const log = new DecisionLog(db, onError);
   const audit = new AuditTrail(db, now);
+  const keys = new KeyStore(db);
+  const changes = new ChangeFeed();
+  changes.on("policies", () => registry.refresh(onError));
+  changes.on("keys", () => keys.forget());
+  changes.onResync(() => {
+    registry.refresh(onError);
+    keys.forget();
+  });
   return {
     db,
-    keys: new KeyStore(db),
+    keys,
     registry,
     log,
     sales: new SalesService({ db, registry, log, defaultProgram: options.defaultProgram }),
@@ -50,7 +62,8 @@ export function createServices(db: Db, options: ServiceOptions): Services {
     lifecycle: new LifecycleService({ db, registry, log }),
     audit,
     versions: new VersionsService({ db, registry, audit, now }),
-    simulations: new SimulationsService({ db, registry, now, onError: options.onError }),
+    simulations: new SimulationsService({ db, registry, changes, now, onError: options.onError }),
+    changes,
     now,
   };
 }

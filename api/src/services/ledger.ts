@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
 import { endOfLocalDate, pointsValidThrough, type MemberSnapshot, type Policy } from "../../../engine/src/index";
-import { insertRows, pipeline, type Tx } from "../db/client";
+import { insertRows, insertWrite, statement, writeTogether, type Tx, type Write } from "../db/client";
 import { ledgerEntries, members, pointLots, receipts } from "../db/schema";
 import { ApiError } from "../errors";
 
@@ -62,9 +62,11 @@ export function refuseBeyondStoredValue(balance: number, amount: number): void {
   if (amount > balance) throw new ApiError("unprocessable", `the stored value of ${balance} fen is ${amount - balance} fen short of ${amount}`, [{ path: "/tenders", message: "stored_value exceeds the member's stored value" }]);
 }
 
+const lockMemberStatement = statement((db) => db.select().from(members).where(eq(members.id, sql.placeholder("id"))).for("update"));
+
 /** Reads a member and locks its row until the transaction ends, so concurrent commits queue up. */
 export async function lockMember(tx: Tx, id: string): Promise<MemberRow> {
-  const [row] = await tx.select().from(members).where(eq(members.id, id)).for("update");
+  const [row] = await lockMemberStatement.run(tx, { id });
   if (!row) throw new ApiError("not_found", `no member "${id}"`);
   return row;
 }
@@ -74,12 +76,17 @@ export function sameDayPayable(storeId: string, localDate: string) {
   return sql<string>`(select coalesce(sum(${receipts.payable}), 0) from ${receipts} where ${receipts.type} = 'sale' and ${receipts.storeId} = ${storeId} and ${receipts.localDate} = ${localDate} and (${receipts.memberId} = ${members.id} or ${receipts.claimedBy} = ${members.id}))`;
 }
 
-/** The member's payable total at a store on a local date, over the sales already committed or claimed. */
-export async function dayPayableBefore(tx: Tx, memberId: string, storeId: string, localDate: string): Promise<number> {
-  const [row] = await tx
+const dayPayableStatement = statement((db) => {
+  const memberId = sql.placeholder("memberId");
+  return db
     .select({ total: sql<string>`coalesce(sum(${receipts.payable}), 0)` })
     .from(receipts)
-    .where(and(eq(receipts.type, "sale"), eq(receipts.storeId, storeId), eq(receipts.localDate, localDate), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId))));
+    .where(and(eq(receipts.type, "sale"), eq(receipts.storeId, sql.placeholder("storeId")), eq(receipts.localDate, sql.placeholder("localDate")), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId))));
+});
+
+/** The member's payable total at a store on a local date, over the sales already committed or claimed. */
+export async function dayPayableBefore(tx: Tx, memberId: string, storeId: string, localDate: string): Promise<number> {
+  const [row] = await dayPayableStatement.run(tx, { memberId, storeId, localDate });
   return Number(row?.total ?? 0);
 }
 
@@ -221,13 +228,29 @@ export class MemberLedger {
     Object.assign(this.changes, fields);
   }
 
-  /** Writes the lots, the entries and the member row, as one pipeline. */
+  /** The writes of the lots, the entries and the member row, for the caller to run with its own (see `writeTogether`). */
+  writes(): (Write | null)[] {
+    return [insertWrite(pointLots, this.lots.splice(0)), insertWrite(ledgerEntries, this.entries), Object.keys(this.changes).length > 0 ? memberUpdate(this.member.id, this.changes) : null];
+  }
+
+  /** Writes the lots, the entries and the member row, in one statement. */
   async flush(): Promise<MemberRow> {
-    await pipeline([
-      insertRows(this.tx, pointLots, this.lots.splice(0)),
-      insertRows(this.tx, ledgerEntries, this.entries),
-      Object.keys(this.changes).length > 0 ? this.tx.update(members).set(this.changes).where(eq(members.id, this.member.id)) : null,
-    ]);
+    await writeTogether(this.tx, this.writes());
     return this.current;
   }
+}
+
+/** Sets fields of a member row: a statement of the same shape for the same fields. */
+function memberUpdate(id: string, changes: Partial<MemberRow>): Write {
+  const fields = Object.keys(changes).sort() as (keyof MemberRow)[];
+  return {
+    shape: `update members ${fields.join()}`,
+    sql: (tx, name) =>
+      tx
+        .update(members)
+        .set(Object.fromEntries(fields.map((field) => [field, sql.placeholder(name(field))])))
+        .where(eq(members.id, sql.placeholder(name("id"))))
+        .getSQL(),
+    values: { ...changes, id },
+  };
 }

@@ -6,6 +6,7 @@ import type { Db } from "../db/client";
 import { policyVersions } from "../db/schema";
 import { ApiError } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
+import { announce } from "./changes";
 
 /** When shipped versions take effect if nothing else says so: before any receipt this service will see. */
 export const SHIPPED_EFFECTIVE_FROM = "2000-01-01T00:00:00.000Z";
@@ -85,6 +86,7 @@ export async function seedPolicies(db: Db, shipped: readonly ShippedPolicy[]): P
       .returning({ id: policyVersions.id });
     added += rows.length;
   }
+  if (added > 0) await announce(db, { topic: "policies" });
   return added;
 }
 
@@ -102,11 +104,51 @@ function compilePublished(document: unknown, key: string): CompiledPolicy {
 export class PolicyRegistry {
   private byProgram = new Map<string, PublishedVersion[]>();
   private byKey = new Map<string, PublishedVersion>();
+  private latest: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
+  private retry: NodeJS.Timeout | null = null;
 
   constructor(private readonly db: Db) {}
 
-  /** Loads (or reloads) every published version. */
-  async reload(): Promise<void> {
+  /**
+   * Loads (or reloads) every published version. A call made while a load runs gets a load of its
+   * own after that one, which sees everything committed before the call; loads never overlap, so
+   * an older list never replaces a newer one.
+   */
+  reload(): Promise<void> {
+    if (!this.queued) {
+      const start = () => {
+        this.queued = null;
+        return this.load();
+      };
+      this.queued = this.latest.then(start, start);
+      this.latest = this.queued;
+    }
+    return this.queued;
+  }
+
+  /** Reloads in the background for a change heard from another process, trying again (backing off to 30 s) until a load succeeds. */
+  refresh(onError: (error: unknown) => void): void {
+    const attempt = (delayMs: number): void =>
+      void this.reload().then(
+        () => {
+          if (this.retry) clearTimeout(this.retry);
+          this.retry = null;
+        },
+        (error: unknown) => {
+          onError(error);
+          if (this.retry) return;
+          this.retry = setTimeout(() => {
+            this.retry = null;
+            attempt(Math.min(delayMs * 2, 30_000));
+          }, delayMs);
+          this.retry.unref();
+        },
+      );
+    attempt(1_000);
+  }
+
+  private async load(): Promise<void> {
     const rows = await this.db.select().from(policyVersions).where(eq(policyVersions.status, "published")).orderBy(asc(policyVersions.programId), asc(policyVersions.version));
     const byProgram = new Map<string, PublishedVersion[]>();
     const byKey = new Map<string, PublishedVersion>();

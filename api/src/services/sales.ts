@@ -14,7 +14,7 @@ import {
   type Receipt,
 } from "../../../engine/src/index";
 import type { Principal } from "../auth";
-import { insertRows, pipeline, type Db, type Tx } from "../db/client";
+import { insertWrite, statement, writeLast, writeTogether, type Db, type Tx, type Write } from "../db/client";
 import { decisions, members, receipts } from "../db/schema";
 import { ApiError, isUniqueViolation } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
@@ -65,6 +65,9 @@ function prepareQuoteMemberQuery(db: Db, storeId: string, localDate: string) {
     .prepare("quote_member");
 }
 type QuoteMemberQuery = ReturnType<typeof prepareQuoteMemberQuery>;
+
+const findReceiptStatement = statement((db) => db.select().from(receipts).where(eq(receipts.receiptId, sql.placeholder("receiptId"))).limit(1));
+const storedDecisionStatement = statement((db) => db.select({ result: decisions.result }).from(decisions).where(eq(decisions.id, sql.placeholder("decisionId"))).limit(1));
 
 /** Quotes, commits (sales and returns) and claims: every change a receipt makes, in one transaction each. */
 export class SalesService {
@@ -207,10 +210,11 @@ export class SalesService {
   }
 
   /**
-   * What a sale is committed against, in one round trip: its member, locked until the transaction
-   * ends; the receipt, if it is already committed; the member's payable total that store-day. The
-   * three statements go as one pipeline, each starting when the one before it has ended, so the
-   * last two see every commit that finished while the lock was awaited.
+   * What a sale is committed against, in one round trip (the transaction's BEGIN goes with it): its
+   * member, locked until the transaction ends; the receipt, if it is already committed; the
+   * member's payable total that store-day. The three statements go as one pipeline, each starting
+   * when the one before it has ended, so the last two see every commit that finished while the
+   * lock was awaited.
    */
   private async lockForSale(tx: Tx, receipt: Receipt, receiptId: string): Promise<{ existing: ReceiptRow | null; member: MemberRow | null; dayBefore: number | undefined }> {
     const memberId = receipt.memberId;
@@ -231,12 +235,12 @@ export class SalesService {
   }
 
   private async findReceipt(tx: Tx, receiptId: string): Promise<ReceiptRow | null> {
-    const [row] = await tx.select().from(receipts).where(eq(receipts.receiptId, receiptId)).limit(1);
+    const [row] = await findReceiptStatement.run(tx, { receiptId });
     return row ?? null;
   }
 
   private async storedDecision(tx: Tx, decisionId: string): Promise<ApiDecision> {
-    const [row] = await tx.select({ result: decisions.result }).from(decisions).where(eq(decisions.id, decisionId)).limit(1);
+    const [row] = await storedDecisionStatement.run(tx, { decisionId });
     if (!row) throw new Error(`decision ${decisionId} is missing from the log`);
     return row.result as ApiDecision;
   }
@@ -249,13 +253,17 @@ export class SalesService {
   private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal, knownDayBefore?: number): Promise<ApiDecision> {
     const { decision, day, cycle, policy, version } = await this.decideSale(tx, receipt, member, false, knownDayBefore);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
-    await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null });
-    if (member && cycle) {
-      const ledger = new MemberLedger(tx, member, policy);
-      const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
-      await applySale(ledger, decision, cause, day.date, cycle.start);
+    const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
+    const ledger = member && cycle ? new MemberLedger(tx, member, policy) : null;
+    if (ledger) {
+      await applySale(ledger, decision, cause, day.date, cycle!.start);
       if (holdsStoredValue(version)) ledger.addStoredValue(-tenderAmount(receipt, "stored_value"), cause, "stored_value_spent");
-      await ledger.flush();
+    }
+    // The receipt, its decision and the ledger in one statement, and the COMMIT right behind it.
+    const writes = [...commitWrites(this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null }), ...(ledger?.writes() ?? [])];
+    if (!member || !paysReferrer(member, decision.referrerPoints)) await writeLast(tx, writes);
+    else {
+      await writeTogether(tx, writes);
       await payReferrer(tx, member, policy, decision.referrerPoints, cause, day.date);
     }
     return result;
@@ -294,14 +302,17 @@ export class SalesService {
     const version = this.deps.registry.version(decision.policy.id, decision.policy.version);
     const day = localDayOf(parseInstant(receipt.at), version.compiled.policy.settings.timezone);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
-    await recordCommit(tx, this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "return", originalReceiptId: original.receiptId, cycleStart: original.cycleStart });
-    if (member) {
-      const ledger = new MemberLedger(tx, member, version.compiled.policy);
-      const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
+    const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
+    const ledger = member ? new MemberLedger(tx, member, version.compiled.policy) : null;
+    if (ledger) {
       await ledger.take(-decision.points.earned, cause, "points_reversed", original.receiptId);
       if (original.cycleStart) ledger.addSpend(decision.totals.qualifyingSpend, original.cycleStart, cause);
       if (holdsStoredValue(version)) ledger.addStoredValue(decision.refund.storedValue, cause, "stored_value_refund");
-      await ledger.flush();
+    }
+    const writes = [...commitWrites(this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "return", originalReceiptId: original.receiptId, cycleStart: original.cycleStart }), ...(ledger?.writes() ?? [])];
+    if (!member || !paysReferrer(member, decision.referrerPoints)) await writeLast(tx, writes);
+    else {
+      await writeTogether(tx, writes);
       await payReferrer(tx, member, version.compiled.policy, decision.referrerPoints, cause, day.date, original.receiptId);
     }
     return result;
@@ -337,17 +348,18 @@ export class SalesService {
   }
 }
 
-/** Stores a committed receipt with its decision, and logs the decision, in the commit's transaction. */
-async function recordCommit(
-  tx: Tx,
+/**
+ * The writes that store a committed receipt with its decision and log the decision. A concurrent
+ * commit of the same receipt fails the receipt's insert (23505), and with it the statement, so
+ * the commit answers as a replay.
+ */
+function commitWrites(
   log: DecisionLog,
   c: { receipt: Receipt; receiptId: string; bodyHash: string; result: ApiDecision; localDate: string; memberId: string | null; keyId: string; kind: "commit" | "return"; originalReceiptId: string | null; cycleStart: string | null },
-): Promise<void> {
+): (Write | null)[] {
   const { result } = c;
-  // One pipeline. A concurrent commit of the same receipt fails the receipt's insert (23505), and
-  // that is the failure reported, so the commit answers as a replay.
-  await pipeline([
-    insertRows(tx, receipts, [{
+  return [
+    insertWrite(receipts, [{
       receiptId: c.receiptId,
       type: c.kind === "return" ? "return" : "sale",
       originalReceiptId: c.originalReceiptId,
@@ -365,8 +377,8 @@ async function recordCommit(
       pointsEarned: result.points.earned,
       cycleStart: c.cycleStart,
     }]),
-    log.write(tx, { id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result }),
-  ]);
+    log.entry({ id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result }),
+  ];
 }
 
 /** What a member's sale adds to the ledger: points, qualifying spend in its cycle, a tier move and its gift hours. */
@@ -391,6 +403,11 @@ async function applySale(ledger: MemberLedger, decision: Decision, cause: Cause,
  */
 function holdsStoredValue(version: PublishedVersion): boolean {
   return version.compiled.plan.scopes.recharge.length > 0;
+}
+
+/** Whether a decision moves points of the member's referrer (see payReferrer). */
+function paysReferrer(member: MemberRow, share: Decision["referrerPoints"]): boolean {
+  return member.referredBy !== null && share.earned !== 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { compilePolicy, instantSchema, parsePolicy, simulate, SimulationAborted, SyntheticHistory, type CompiledPolicy, type HistorySource, type SimulationProgress, type SimulationResult } from "../../../engine/src/index";
 import type { Principal } from "../auth";
@@ -7,6 +7,7 @@ import { policyVersions, simulations } from "../db/schema";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { recordedHistory } from "../history/recorded";
+import { announce, type ChangeFeed } from "./changes";
 import type { PolicyRegistry } from "./policies";
 
 /** A simulation job as asked for. */
@@ -43,6 +44,10 @@ interface Job {
 
 /** How often a running job's progress is written to its row. */
 const PROGRESS_WRITE_MS = 1_000;
+/** How long to wait for another process to say it has a job, before taking the job for interrupted. */
+const OWNER_ANSWER_MS = 2_000;
+/** How long a cancel waits for the process that runs the job to stop it. */
+const REMOTE_CANCEL_MS = 10_000;
 
 /** A job as the API shows it. */
 export function viewOf(row: Row, live?: SimulationProgress) {
@@ -69,7 +74,9 @@ const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Simulation jobs: replays of recorded or synthetic history through a draft and a baseline, run one
- * at a time in this process (the replay is CPU-bound), with progress, results and cancellation.
+ * at a time in the process that queued them (the replay is CPU-bound), with progress, results and
+ * cancellation. Other processes on the database ask that process, through the change feed, whether
+ * it still has a job, and pass cancellations on to it.
  */
 export class SimulationsService {
   private readonly queue: Job[] = [];
@@ -77,7 +84,38 @@ export class SimulationsService {
   private running = false;
   private readonly published = new Map<string, CompiledPolicy>();
 
-  constructor(private readonly deps: { db: Db; registry: PolicyRegistry; now: () => Date; onError?: (error: unknown) => void }) {}
+  constructor(private readonly deps: { db: Db; registry: PolicyRegistry; changes?: ChangeFeed; now: () => Date; onError?: (error: unknown) => void }) {
+    const report = (error: unknown) => deps.onError?.(error);
+    deps.changes?.on("simulation.ping", (change) => {
+      if (this.jobs.has(change.id)) announce(deps.db, { topic: "simulation.pong", id: change.id }).catch(report);
+    });
+    deps.changes?.on("simulation.cancel", (change) => {
+      const job = this.jobs.get(change.id);
+      if (job) this.stop(job).catch(report);
+    });
+  }
+
+  /** Whether another process has this job: asks every process following the database, and waits a moment for an answer. */
+  private async runsElsewhere(id: string): Promise<boolean> {
+    const changes = this.deps.changes;
+    if (!changes?.following) return false;
+    let off = () => {};
+    const answered = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), OWNER_ANSWER_MS);
+      off = changes.on("simulation.pong", (change) => {
+        if (change.id === id) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+    });
+    try {
+      await announce(this.deps.db, { topic: "simulation.ping", id });
+      return await answered;
+    } finally {
+      off();
+    }
+  }
 
   /** A version of a program, compiled: published ones once, drafts each time (they may still change). */
   async policyVersion(programId: string, version: number): Promise<CompiledPolicy> {
@@ -180,15 +218,22 @@ export class SimulationsService {
     }
   }
 
-  private async row(id: string): Promise<Row> {
+  private async storedRow(id: string): Promise<Row> {
     const [row] = await this.deps.db.select().from(simulations).where(eq(simulations.id, id)).limit(1);
     if (!row) throw new ApiError("not_found", `no simulation "${id}"`);
-    if (!FINISHED.includes(row.status) && !this.jobs.has(id)) {
-      // Queued or running in a process that has stopped: it will never finish.
-      const [failed] = await this.deps.db.update(simulations).set({ status: "failed", error: "interrupted: the service restarted before the job finished", finishedAt: this.deps.now().toISOString() }).where(eq(simulations.id, id)).returning();
-      return failed!;
-    }
     return row;
+  }
+
+  private async row(id: string): Promise<Row> {
+    const row = await this.storedRow(id);
+    if (FINISHED.includes(row.status) || this.jobs.has(id) || (await this.runsElsewhere(id))) return row;
+    // Queued or running in a process that has stopped: it will never finish. Unless it just did.
+    const [failed] = await this.deps.db
+      .update(simulations)
+      .set({ status: "failed", error: "interrupted: the service restarted before the job finished", finishedAt: this.deps.now().toISOString() })
+      .where(and(eq(simulations.id, id), inArray(simulations.status, ["queued", "running"])))
+      .returning();
+    return failed ?? this.storedRow(id);
   }
 
   /** A job with its progress and, once it succeeded, its result. */
@@ -206,15 +251,24 @@ export class SimulationsService {
   /** Cancels a queued or running job and answers once it has stopped. */
   async cancel(id: string) {
     const row = await this.row(id);
+    if (FINISHED.includes(row.status)) throw new ApiError("conflict", `simulation "${id}" has already ${row.status === "succeeded" ? "succeeded" : row.status === "failed" ? "failed" : "been cancelled"}`);
     const job = this.jobs.get(id);
-    if (FINISHED.includes(row.status) || !job) throw new ApiError("conflict", `simulation "${id}" has already ${row.status === "succeeded" ? "succeeded" : row.status === "failed" ? "failed" : "been cancelled"}`);
+    if (job) await this.stop(job);
+    else {
+      // Another process runs it (row() asked): it stops the job when it hears of this, and stores the outcome.
+      await announce(this.deps.db, { topic: "simulation.cancel", id });
+      for (const deadline = Date.now() + REMOTE_CANCEL_MS; Date.now() < deadline && !FINISHED.includes((await this.storedRow(id)).status); ) await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.get(id);
+  }
+
+  private async stop(job: Job): Promise<void> {
     job.signal.aborted = true;
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
       await this.finish(job, "cancelled", {});
     } else await job.done;
-    return this.get(id);
   }
 
   /** Waits for every queued and running job (tests, shutdown). */

@@ -6,6 +6,7 @@ import { apiKeys, policyVersions } from "../db/schema";
 import { ApiError } from "../errors";
 import { canonicalJson, newId } from "../ids";
 import type { AuditTrail } from "./audit";
+import { announce } from "./changes";
 import { contentHash, type PolicyRegistry } from "./policies";
 
 type VersionRow = typeof policyVersions.$inferSelect;
@@ -212,6 +213,7 @@ export class VersionsService {
       const publishedAt = this.deps.now().toISOString();
       await tx.update(policyVersions).set({ status: "published", effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString(), publishedBy: principal.keyId, publishedAt }).where(eq(policyVersions.id, row.id));
       await this.deps.audit.record(tx, principal, { action: "version.published", programId, version, afterHash: contentHash(row.document), detail: { effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString() } });
+      await announce(tx, { topic: "policies" });
       return summary({ ...row, status: "published", effectiveFrom: new Date(from).toISOString(), effectiveTo: to === null ? null : new Date(to).toISOString(), publishedBy: principal.keyId, publishedAt });
     });
     await this.deps.registry.reload();
@@ -237,6 +239,7 @@ export class VersionsService {
       }
       await tx.update(policyVersions).set({ effectiveTo: new Date(to).toISOString() }).where(eq(policyVersions.id, row.id));
       await this.deps.audit.record(tx, principal, { action: "version.end_scheduled", programId, version, afterHash: contentHash(row.document), detail: { effectiveTo: new Date(to).toISOString() } });
+      await announce(tx, { topic: "policies" });
       return summary({ ...row, effectiveTo: new Date(to).toISOString() });
     });
     await this.deps.registry.reload();
