@@ -80,7 +80,7 @@ describe("replaying recorded receipts reproduces the live ledger", () => {
       const replayed = { tier: state.tier, balance: state.balance, debt: state.debt, cycleSpend: state.cycleStart === live.body.cycle.start ? state.cycleSpend : 0, parkingHours: state.parkingHours };
       expect(replayed, id).toEqual({ tier: live.body.tier, balance: live.body.points.balance, debt: live.body.points.debt, cycleSpend: live.body.cycle.qualifyingSpend, parkingHours: live.body.parkingHours });
       const expiring = new Map<number, number>();
-      for (const lot of state.lots) expiring.set(lot.expiresAt, (expiring.get(lot.expiresAt) ?? 0) + lot.remaining);
+      for (const lot of state.listLots()) expiring.set(lot.expiresAt, (expiring.get(lot.expiresAt) ?? 0) + lot.remaining);
       expect([...expiring].filter(([, p]) => p > 0).map(([at, points]) => ({ expiresAt: new Date(at).toISOString(), points }))).toEqual(live.body.points.expiring);
     }
     // The scenario reached what it is about: an upgrade with gift hours, a debt repaid, a new cycle.

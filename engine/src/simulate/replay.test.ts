@@ -103,7 +103,7 @@ describe("replay of one version, against the ledger's rules", () => {
     const partial = run(events);
     // 600 of 1,000 yuan returned: 600 of its 1,000 points, taken from s1's lot.
     expect(partial.member("m")).toMatchObject({ balance: 450, debt: 0, cycleSpend: 45_000 });
-    expect(partial.member("m").lots.map((l) => [l.receiptId, l.remaining])).toEqual([
+    expect(partial.member("m").listLots().map((l) => [l.receiptId, l.remaining])).toEqual([
       ["s1", 400],
       ["s2", 50],
     ]);

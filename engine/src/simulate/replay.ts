@@ -1,4 +1,4 @@
-import { cycleOn, endOfLocalDate, localDayOf, parseInstant, pointsValidThrough, yearOf, type LocalDay } from "../calendar";
+import { cycleOn, endOfLocalDate, localDayOf, parseInstant, pointsValidThrough, yearOf, zoneOffsetMs, type LocalDay } from "../calendar";
 import type { Decision, MemberChangeDecision } from "../decision";
 import { checkReturn, decideReturn, type ReturnDecision, type ReturnInput } from "../effects/returns";
 import type { CompiledPolicy } from "../evaluate/compiled";
@@ -6,7 +6,7 @@ import type { SaleInput } from "../facts/gather";
 import type { MemberStatus, Policy } from "../policy/schema";
 import type { MemberSnapshot, Receipt } from "../receipt";
 import type { ClaimEvent, EnrolEvent, OpenEvent, ReturnEvent, SaleEvent } from "./events";
-import { CustomerState, PointsBook, SaleRecord, unpackSale } from "./member-state";
+import { CustomerState, PointsBook, recordSale, unpackSale, type Evidence, type SaleRecord } from "./member-state";
 
 /**
  * How customers of the history become members:
@@ -61,6 +61,8 @@ export interface SaleOutcome {
   tier: string | null;
   /** Parking hours this sale added to those already given that store-day. */
   parkingAdded: number;
+  /** What the customer's state keeps of the sale; null for a sale of no known customer. */
+  record: SaleRecord | null;
 }
 
 /** What one version decided for a return; null when it was skipped (unknown original, or refused). */
@@ -85,6 +87,32 @@ function addMonth(month: string): string {
 }
 
 /**
+ * The customers of a replay by slot. The versions of a simulation share one, so that an event's
+ * customer is looked up once for all of them and each keeps its states in a list by slot.
+ */
+export class CustomerSlots {
+  private readonly byId = new Map<string, number>();
+  /** The customers' ids by slot, in the order they were first seen. */
+  readonly ids: string[] = [];
+
+  /** The customer's slot; a new one for a customer not seen before. */
+  slotOf(id: string): number {
+    let slot = this.byId.get(id);
+    if (slot === undefined) {
+      slot = this.ids.length;
+      this.byId.set(id, slot);
+      this.ids.push(id);
+    }
+    return slot;
+  }
+
+  /** The customer's slot, or -1 for a customer not seen. */
+  find(id: string): number {
+    return this.byId.get(id) ?? -1;
+  }
+}
+
+/**
  * One policy version's side of a replay: the members of the history as live commits would leave
  * them (points lots and their expiry, debt, cycles, tiers and gift hours, returns), and counters.
  * Mirrors the service's ledger (api/src/services/{sales,members,ledger,lifecycle}.ts), with points
@@ -92,7 +120,8 @@ function addMonth(month: string): string {
  */
 export class VersionReplay {
   readonly policy: Policy;
-  readonly customers = new Map<string, CustomerState>();
+  /** The customers' states by slot (see CustomerSlots), in the order they were first seen. */
+  readonly customers: CustomerState[] = [];
   readonly book = new PointsBook();
   readonly tierCounts = new Map<string, number>();
   /** The counters of the reporting period; `warmUp` takes what happens before it. */
@@ -112,11 +141,14 @@ export class VersionReplay {
   private clockDate = "";
   private clockMonth = "";
   private pending: CustomerState[] = [];
-  private lotSeq = 0;
+  /** The local day of the last event, and its number as localDayOf keys it. */
+  private day: LocalDay | null = null;
+  private dayNumber = Number.NaN;
 
   constructor(
     readonly compiled: CompiledPolicy,
     private readonly options: ReplayOptions,
+    private readonly slots = new CustomerSlots(),
   ) {
     this.policy = compiled.policy;
     const lean = options.lean ? compiled.decideLean : undefined;
@@ -135,18 +167,25 @@ export class VersionReplay {
     this.stats = counting ? this.counted : this.warmUp;
   }
 
-  private customer(id: string): CustomerState {
-    let customer = this.customers.get(id);
-    if (customer === undefined) {
-      customer = new CustomerState(id);
-      this.customers.set(id, customer);
-    }
-    return customer;
+  private customerAt(slot: number): CustomerState {
+    return (this.customers[slot] ??= new CustomerState(this.slots.ids[slot]!));
   }
 
   /** The customer's state, if the replay has seen it. */
   find(id: string): CustomerState | undefined {
-    return this.customers.get(id);
+    const slot = this.slots.find(id);
+    return slot < 0 ? undefined : this.customers[slot];
+  }
+
+  /** The local day of an instant: events come in time order, so it is mostly the day of the event before. */
+  private localDay(atMs: number): LocalDay {
+    const dayNumber = Math.floor((atMs + zoneOffsetMs(this.timeZone, atMs)) / DAY_MS);
+    let day = this.day;
+    if (day === null || dayNumber !== this.dayNumber) {
+      day = this.day = localDayOf(atMs, this.timeZone);
+      this.dayNumber = dayNumber;
+    }
+    return day;
   }
 
   private expiresAt(earnedOn: string): number {
@@ -159,9 +198,9 @@ export class VersionReplay {
     return at;
   }
 
-  /** Moves the clock: enrolments of days gone by are decided, months closed, points expired. */
+  /** Moves the clock: enrolments of days gone by are decided, months closed, points expired; returns the local day (shared: read, never change it). */
   advance(atMs: number): LocalDay {
-    const day = localDayOf(atMs, this.timeZone);
+    const day = this.localDay(atMs);
     if (day.date > this.clockDate) {
       if (this.pending.length > 0) this.decideApplications();
       // A new calendar year: close the ones that ended, as the first lifecycle run after each would.
@@ -190,7 +229,7 @@ export class VersionReplay {
     const endsAt = endOfLocalDate(`${year}-12-31`, this.timeZone);
     const endsAtMs = parseInstant(endsAt);
     const newYear = `${year + 1}-01-01`;
-    for (const c of this.customers.values()) {
+    for (const c of this.customers) {
       if (!c.member || c.issuedOn > `${year}-12-31`) continue;
       c.dropExpired(endsAtMs);
       if (scopes["year-end"].length > 0) {
@@ -215,7 +254,7 @@ export class VersionReplay {
     }
     if (change.bonusPoints) {
       const points = change.bonusPoints.points;
-      const { repaid } = c.earn(points, this.expiresAt(date), this.lotSeq++, null, atMs, this.book);
+      const { repaid } = c.earn(points, this.expiresAt(date), null, atMs, this.book);
       stats.pointsIssued += points;
       stats.bonusPoints += points;
       stats.debtRepaid += repaid;
@@ -277,8 +316,8 @@ export class VersionReplay {
     c.enterCycle(cycleStart);
     const earned = decision.points.earned;
     if (earned > 0) {
-      const { repaid } = c.earn(earned, this.expiresAt(date), this.lotSeq++, receiptId, atMs, this.book);
-      if (this.windowMs > 0 && c.lots.length > 8) c.compactLots(atMs - this.windowMs);
+      const { repaid } = c.earn(earned, this.expiresAt(date), receiptId, atMs, this.book);
+      if (this.windowMs > 0 && c.lotCount > 8) c.compactLots(atMs - this.windowMs);
       stats.pointsIssued += earned;
       stats.debtRepaid += repaid;
       this.debt -= repaid;
@@ -310,9 +349,9 @@ export class VersionReplay {
     c.keepRecord(record, this.windowMs > 0 ? record.atMs - this.windowMs : Number.NEGATIVE_INFINITY);
   }
 
-  private recordOf(event: SaleEvent | ClaimEvent, decision: Decision, atMs: number, date: string, owned: boolean, cycleStart: string | null, evidence: boolean): SaleRecord {
+  private recordOf(event: SaleEvent | ClaimEvent, decision: Decision, atMs: number, cycleStart: string | null, evidence: Evidence | null, alike: SaleRecord | null | undefined): SaleRecord {
     const receipt = event.receipt;
-    return new SaleRecord(receipt.receiptId ?? "", atMs, date, receipt.storeId, receipt.lines, event.kind === "sale" ? event.units : undefined, decision, owned, cycleStart, evidence);
+    return recordSale(receipt.receiptId ?? "", atMs, receipt.lines, event.kind === "sale" ? event.units : undefined, decision, cycleStart, evidence, alike ?? undefined);
   }
 
   private countSale(decision: Decision): void {
@@ -324,13 +363,15 @@ export class VersionReplay {
     stats.payable += totals.payable;
   }
 
-  /** Decides and applies a sale. */
-  sale(event: SaleEvent, atMs: number): SaleOutcome {
+  /**
+   * Decides and applies a sale; `slot` is the customer's (CustomerSlots), -1 for an anonymous
+   * sale, and `alike` another version's record of it, whose line amounts the record may share.
+   */
+  sale(event: SaleEvent, atMs: number, slot: number, alike?: SaleRecord | null): SaleOutcome {
     const day = this.advance(atMs);
     const date = day.date;
     const receipt = event.receipt;
-    const id = event.customerId;
-    const c = id === null ? null : this.customer(id);
+    const c = slot < 0 ? null : this.customerAt(slot);
     if (c !== null && !c.member && this.options.enrolment === "first-sale") {
       this.makeMember(c, this.lowestTier, date);
       this.stats.enrolled++;
@@ -350,8 +391,9 @@ export class VersionReplay {
       stats.memberDiscount += decision.totals.discount;
       stats.qualifyingSpend += decision.totals.qualifyingSpend;
       stats.parkingHours += parkingAdded;
-      this.keep(c, this.recordOf(event, decision, atMs, date, true, cycleStart, false));
-      return { decision, tier, parkingAdded };
+      const record = this.recordOf(event, decision, atMs, cycleStart, null, alike);
+      this.keep(c, record);
+      return { decision, tier, parkingAdded, record };
     }
     const decision = this.decide({ receipt, member: null, dayPayableBefore: 0 });
     this.countSale(decision);
@@ -364,9 +406,11 @@ export class VersionReplay {
         this.pending.push(c);
       }
       if (evidence) c.applyAt = receipt.at;
-      this.keep(c, this.recordOf(event, decision, atMs, date, false, null, evidence));
+      const record = this.recordOf(event, decision, atMs, null, evidence ? { localDate: date, storeId: receipt.storeId, spend: decision.totals.qualifyingSpend } : null, alike);
+      this.keep(c, record);
+      return { decision, tier: null, parkingAdded: 0, record };
     }
-    return { decision, tier: null, parkingAdded: 0 };
+    return { decision, tier: null, parkingAdded: 0, record: null };
   }
 
   /** Decides the applications of customers who shopped without a card on the day that just ended. */
@@ -380,11 +424,12 @@ export class VersionReplay {
       // The store of the day with the most evidence: thresholds rise with spend, so it is the best application.
       const byStore = new Map<string, { spend: number; count: number }>();
       for (const record of c.records) {
-        if (!record.evidence || record.localDate !== date) continue;
-        const sum = byStore.get(record.storeId) ?? { spend: 0, count: 0 };
-        sum.spend += record.evidenceSpend;
+        const evidence = record.evidence;
+        if (evidence === null || evidence.localDate !== date) continue;
+        const sum = byStore.get(evidence.storeId) ?? { spend: 0, count: 0 };
+        sum.spend += evidence.spend;
         sum.count++;
-        byStore.set(record.storeId, sum);
+        byStore.set(evidence.storeId, sum);
       }
       let store: string | null = null;
       let best = { spend: Number.NEGATIVE_INFINITY, count: 0 };
@@ -394,7 +439,7 @@ export class VersionReplay {
           best = sum;
         }
       }
-      for (const record of c.records) if (record.localDate === date) record.evidence = false;
+      for (const record of c.records) if (record.evidence?.localDate === date) record.evidence = null;
       if (store === null) continue;
       const decision = this.compiled.enrol({ at: c.applyAt, storeId: store, evidenceQualifyingSpend: best.spend, evidenceReceiptCount: best.count, profile: NO_PROFILE });
       if (decision.accepted) {
@@ -407,21 +452,22 @@ export class VersionReplay {
   }
 
   /** Reverses the returned share of an earlier sale; returns of unknown or refused returns are skipped and counted. */
-  return(event: ReturnEvent, atMs: number): ReturnOutcome {
+  return(event: ReturnEvent, atMs: number, slot: number): ReturnOutcome {
     const day = this.advance(atMs);
     const stats = this.stats;
     if (event.customerId === null) {
       stats.returnsAnonymous++;
       return null;
     }
-    const c = this.customers.get(event.customerId);
+    const c = slot < 0 ? undefined : this.customers[slot];
     const record = c?.record(event.originalReceiptId);
     // Past the window a sale is no longer returnable here, even when its record is still around.
     if (c === undefined || record === undefined || (this.windowMs > 0 && record.atMs < atMs - this.windowMs)) {
       stats.returnsUnmatched++;
       return null;
     }
-    const owner = record.owned && c.member ? c : null;
+    // Only the member's own sales (they have a cycle) earned points and counted spend.
+    const owner = record.cycleStart !== null && c.member ? c : null;
     const original = unpackSale(record, this.policyRef, owner === null ? null : { id: owner.id, tier: owner.tier });
     const input: ReturnInput = {
       // The engine reads only lineId and quantity of the original receipt's lines.
@@ -453,23 +499,24 @@ export class VersionReplay {
       // A return counts in the calendar year it happens, as the ledger's entries do.
       owner.addYearSpend(yearOf(day.date), decision.totals.qualifyingSpend);
     }
-    if (record.evidence) record.evidenceSpend += decision.totals.qualifyingSpend;
+    if (record.evidence !== null) record.evidence.spend += decision.totals.qualifyingSpend;
     return decision;
   }
 
   /** A recorded enrolment: the engine decides it on the evidence receipts as this version decided them. */
-  enrol(event: EnrolEvent, atMs: number): void {
+  enrol(event: EnrolEvent, atMs: number, slot: number): void {
     const day = this.advance(atMs);
-    const c = this.customer(event.customerId);
+    const c = this.customerAt(slot);
     if (c.member) return;
     const ids = event.evidenceReceiptIds === undefined ? null : new Set(event.evidenceReceiptIds);
     let spend = 0;
     let count = 0;
     for (const record of c.records) {
-      if (!record.evidence || (ids !== null && !ids.has(record.receiptId))) continue;
-      spend += record.evidenceSpend;
+      const evidence = record.evidence;
+      if (evidence === null || (ids !== null && !ids.has(record.receiptId))) continue;
+      spend += evidence.spend;
       count++;
-      record.evidence = false;
+      record.evidence = null;
     }
     const decision = this.compiled.enrol({ at: event.at, storeId: event.storeId, evidenceQualifyingSpend: spend, evidenceReceiptCount: count, profile: event.profile ?? NO_PROFILE });
     if (!decision.accepted) {
@@ -483,9 +530,9 @@ export class VersionReplay {
   }
 
   /** A recorded claim: the anonymous sale is decided again for the member, as the service does, and applied. */
-  claim(event: ClaimEvent, atMs: number): SaleOutcome | null {
+  claim(event: ClaimEvent, atMs: number, slot: number, alike?: SaleRecord | null): SaleOutcome | null {
     this.advance(atMs);
-    const c = this.customers.get(event.customerId);
+    const c = slot < 0 ? undefined : this.customers[slot];
     if (c === undefined || !c.member) return null;
     const receipt = event.receipt;
     const saleMs = parseInstant(receipt.at);
@@ -502,14 +549,15 @@ export class VersionReplay {
     stats.claims++;
     stats.qualifyingSpend += decision.totals.qualifyingSpend;
     stats.parkingHours += parkingAdded;
-    this.keep(c, this.recordOf(event, decision, saleMs, date, true, cycleStart, false));
-    return { decision, tier, parkingAdded };
+    const record = this.recordOf(event, decision, saleMs, cycleStart, null, alike);
+    this.keep(c, record);
+    return { decision, tier, parkingAdded, record };
   }
 
   /** A member that exists before the history starts. */
-  open(event: OpenEvent, atMs: number): void {
+  open(event: OpenEvent, atMs: number, slot: number): void {
     this.advance(atMs);
-    const c = this.customer(event.customerId);
+    const c = this.customerAt(slot);
     if (c.member) return;
     const cycleStart = event.cycleStart ?? cycleOn(event.issuedOn, localDayOf(atMs, this.timeZone).date, this.extraYears).start;
     this.makeMember(c, event.tier, event.issuedOn, cycleStart, event.cycleSpend ?? 0);

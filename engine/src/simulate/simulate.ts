@@ -3,7 +3,7 @@ import type { Decision } from "../decision";
 import type { CompiledPolicy } from "../evaluate/compiled";
 import type { Policy } from "../policy/schema";
 import { eventAt, type HistoryEvent, type SaleEvent } from "./events";
-import { VersionReplay, type EnrolmentMode, type ReturnOutcome, type SaleOutcome, type VersionStats } from "./replay";
+import { CustomerSlots, VersionReplay, type EnrolmentMode, type ReturnOutcome, type SaleOutcome, type VersionStats } from "./replay";
 
 /** What changed between two versions' decisions of one receipt. */
 export type ChangeKind = "discount" | "points" | "parking" | "tier";
@@ -180,7 +180,7 @@ function versionResult(replay: VersionReplay): VersionResult {
     lifecycle: {
       supremeGranted: stats.supremeGranted,
       supremeRevoked: stats.supremeRevoked,
-      supremeMembers: [...replay.customers.values()].filter((c) => c.supreme).length,
+      supremeMembers: replay.customers.filter((c) => c.supreme).length,
       bonusPoints: stats.bonusPoints,
       pointsForfeited: stats.pointsForfeited,
       statusChanged: recordOf(stats.statusChanged),
@@ -267,14 +267,17 @@ export class Simulation {
     byChange: Object.fromEntries(CHANGE_KINDS.map((kind) => [kind, { receipts: 0, members: 0, delta: 0, deltaFen: 0 }])) as DiffResult["byChange"],
     examples: Object.fromEntries(CHANGE_KINDS.map((kind) => [kind, [] as ReceiptExample[]])) as Record<ChangeKind, ReceiptExample[]>,
   };
-  private readonly members = new Map<string, MemberDiff>();
+  /** The customers of both versions, by slot. */
+  private readonly slots = new CustomerSlots();
+  /** What differs for each customer, by slot. */
+  private readonly members = new Map<number, MemberDiff>();
   private readonly draftValue: number;
   private readonly baselineValue: number;
 
   constructor(private readonly options: SimulationOptions) {
     const replayOptions = { enrolment: options.enrolment ?? "same-day-evidence", returnWindowDays: options.returnWindowDays ?? 90, lean: options.lean ?? true };
-    this.draft = new VersionReplay(options.draft, replayOptions);
-    this.baseline = options.baseline ? new VersionReplay(options.baseline, replayOptions) : null;
+    this.draft = new VersionReplay(options.draft, replayOptions, this.slots);
+    this.baseline = options.baseline ? new VersionReplay(options.baseline, replayOptions, this.slots) : null;
     this.fromMs = options.from ? parseInstant(options.from) : Number.NEGATIVE_INFINITY;
     this.toMs = options.to ? parseInstant(options.to) : Number.POSITIVE_INFINITY;
     this.counting = this.fromMs === Number.NEGATIVE_INFINITY;
@@ -314,44 +317,52 @@ export class Simulation {
     this.lastAt = at;
     if (atMs > this.lastMs) this.lastMs = atMs;
     const baseline = this.baseline;
+    const slots = this.slots;
     switch (event.kind) {
       case "sale": {
         this.sales++;
-        const b = baseline?.sale(event, atMs);
-        const d = this.draft.sale(event, atMs);
-        if (b !== undefined && this.counting) this.compareSale(event, b, d);
+        const slot = event.customerId === null ? -1 : slots.slotOf(event.customerId);
+        const b = baseline?.sale(event, atMs, slot);
+        const d = this.draft.sale(event, atMs, slot, b?.record);
+        if (b !== undefined && this.counting) this.compareSale(event, slot, b, d);
         break;
       }
       case "return": {
         this.returns++;
-        const b = baseline?.return(event, atMs);
-        const d = this.draft.return(event, atMs);
-        if (b !== undefined && this.counting) this.compareReturn(event.receiptId, event.customerId, event.at, b, d);
+        const slot = event.customerId === null ? -1 : slots.find(event.customerId);
+        const b = baseline?.return(event, atMs, slot);
+        const d = this.draft.return(event, atMs, slot);
+        if (b !== undefined && this.counting) this.compareReturn(event.receiptId, event.customerId, slot, event.at, b, d);
         break;
       }
       case "claim": {
-        const b = baseline?.claim(event, atMs);
-        const d = this.draft.claim(event, atMs);
-        if (b !== undefined && b !== null && d !== null && this.counting) this.compareSale({ kind: "sale", receipt: event.receipt, customerId: event.customerId }, b, d);
+        const slot = slots.find(event.customerId);
+        const b = baseline?.claim(event, atMs, slot);
+        const d = this.draft.claim(event, atMs, slot, b?.record);
+        if (b !== undefined && b !== null && d !== null && this.counting) this.compareSale({ kind: "sale", receipt: event.receipt, customerId: event.customerId }, slot, b, d);
         break;
       }
-      case "enrol":
-        baseline?.enrol(event, atMs);
-        this.draft.enrol(event, atMs);
+      case "enrol": {
+        const slot = slots.slotOf(event.customerId);
+        baseline?.enrol(event, atMs, slot);
+        this.draft.enrol(event, atMs, slot);
         break;
-      case "open":
-        baseline?.open(event, atMs);
-        this.draft.open(event, atMs);
+      }
+      case "open": {
+        const slot = slots.slotOf(event.customerId);
+        baseline?.open(event, atMs, slot);
+        this.draft.open(event, atMs, slot);
         break;
+      }
     }
     return true;
   }
 
-  private member(id: string): MemberDiff {
-    let m = this.members.get(id);
+  private member(slot: number): MemberDiff {
+    let m = this.members.get(slot);
     if (m === undefined) {
       m = { receipts: 0, flags: 0, discountFen: 0, points: 0, pointsValueFen: 0, parkingHours: 0, rules: new Map() };
-      this.members.set(id, m);
+      this.members.set(slot, m);
     }
     return m;
   }
@@ -376,7 +387,7 @@ export class Simulation {
     if (list.length < this.examples) list.push(example());
   }
 
-  private compareSale(event: SaleEvent, base: SaleOutcome, draft: SaleOutcome): void {
+  private compareSale(event: SaleEvent, slot: number, base: SaleOutcome, draft: SaleOutcome): void {
     this.diff.compared++;
     const bd = base.decision;
     const dd = draft.decision;
@@ -388,7 +399,7 @@ export class Simulation {
     if (discount === 0 && points === 0 && !parkingDiffers && !tierDiffers) return;
     this.diff.different++;
     const customerId = event.customerId;
-    const m = customerId === null ? null : this.member(customerId);
+    const m = slot < 0 ? null : this.member(slot);
     const rules = this.culprits(dd, bd);
     if (m !== null) {
       m.receipts++;
@@ -421,7 +432,7 @@ export class Simulation {
     if (tierDiffers) this.note("tier", m, makeExample);
   }
 
-  private compareReturn(receiptId: string, customerId: string | null, at: string, base: ReturnOutcome, draft: ReturnOutcome): void {
+  private compareReturn(receiptId: string, customerId: string | null, slot: number, at: string, base: ReturnOutcome, draft: ReturnOutcome): void {
     this.diff.compared++;
     const bDiscount = base?.totals.discount ?? 0;
     const dDiscount = draft?.totals.discount ?? 0;
@@ -429,7 +440,7 @@ export class Simulation {
     const dPoints = draft?.points.earned ?? 0;
     if (bDiscount === dDiscount && bPoints === dPoints) return;
     this.diff.different++;
-    const m = customerId === null ? null : this.member(customerId);
+    const m = slot < 0 ? null : this.member(slot);
     if (m !== null) m.receipts++;
     const side = (discount: number, points: number): ReceiptSide => ({ tier: null, discount, points, parkingHours: 0, tierChange: null });
     const makeExample = (): ReceiptExample => ({ receiptId, customerId, at, baseline: side(bDiscount, bPoints), draft: side(dDiscount, dPoints), rules: [] });
@@ -474,17 +485,19 @@ export class Simulation {
     const draft = this.draft;
     let tierPathDifferent = 0;
     const tierPathExamples: DiffResult["tierPathExamples"] = [];
-    for (const [id, d] of draft.customers) {
-      const b = baseline.find(id);
+    for (let slot = 0; slot < draft.customers.length; slot++) {
+      const d = draft.customers[slot]!;
+      const b = baseline.customers[slot];
       const basePath = b?.path ?? "";
       if (d.path === basePath) continue;
       tierPathDifferent++;
-      const m = this.member(id);
+      const m = this.member(slot);
       m.flags |= FLAG.tier;
       for (const rule of [b?.entryRule, d.entryRule]) if (rule && b?.entryRule !== d.entryRule) m.rules.set(rule, (m.rules.get(rule) ?? 0) + 1);
-      if (tierPathExamples.length < this.examples) tierPathExamples.push({ customerId: id, baseline: basePath, draft: d.path, rules: [...m.rules.keys()].sort() });
+      if (tierPathExamples.length < this.examples) tierPathExamples.push({ customerId: d.id, baseline: basePath, draft: d.path, rules: [...m.rules.keys()].sort() });
     }
-    const ranked = [...this.members].sort(([ia, a], [ib, b]) => {
+    const ids = this.slots.ids;
+    const ranked = [...this.members].map(([slot, m]) => [ids[slot]!, m] as const).sort(([ia, a], [ib, b]) => {
       const sa = Math.abs(a.discountFen) + Math.abs(a.pointsValueFen);
       const sb = Math.abs(b.discountFen) + Math.abs(b.pointsValueFen);
       return sb - sa || b.receipts - a.receipts || (ia < ib ? -1 : ia > ib ? 1 : 0);
