@@ -3,7 +3,7 @@
  * generator (this process) and the server do not share an event loop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +47,8 @@ export interface BenchServer {
   adminKey: string;
   /** Processes serving HTTP (WORKERS). */
   workers: number;
+  /** How the service reaches PostgreSQL ("Unix socket" or "TCP"), null on PGlite. */
+  postgresVia: string | null;
   /** User and system CPU seconds of the service's processes so far, workers included (Linux /proc), or null where unreadable. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
@@ -86,12 +88,20 @@ function treeCpuSeconds(root: number): number | null {
   return ticks / 100;
 }
 
+/** Where the socket of a PostgreSQL server on this machine is (Debian's directory), when the URL names this machine and the socket is there; BENCH_PG_TCP=1 keeps TCP. */
+export function pgSocketDir(url: URL): string | null {
+  const dir = "/var/run/postgresql";
+  if (process.env.BENCH_PG_TCP === "1" || !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return null;
+  return existsSync(`${dir}/.s.PGSQL.${url.port || "5432"}`) ? dir : null;
+}
+
 /** Starts the service on PGlite (a temp data dir) or on a fresh PostgreSQL database, with `workers` processes (PostgreSQL only). */
 export async function startServer(driver: "pglite" | "postgres", workers = 1): Promise<BenchServer> {
   const port = await freePort();
   const adminKey = `bench-admin-${process.pid}-${Date.now()}`;
   const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), LOG_LEVEL: "error", BOOTSTRAP_ADMIN_KEY: adminKey, WORKERS: String(workers) };
   let cleanup = async () => {};
+  let postgresVia: string | null = null;
   if (driver === "pglite") {
     const dir = mkdtempSync(join(tmpdir(), "mps-bench-"));
     env.DATA_DIR = dir;
@@ -104,6 +114,10 @@ export async function startServer(driver: "pglite" | "postgres", workers = 1): P
     await admin.end();
     const url = new URL(BENCH_PG_URL);
     url.pathname = `/${name}`;
+    // A server on this machine is reached as a local deployment would reach it: through its Unix socket.
+    const socket = pgSocketDir(url);
+    if (socket) url.searchParams.set("host", socket);
+    postgresVia = socket ? "Unix socket" : "TCP";
     env.DATABASE_URL = url.toString();
     cleanup = async () => {
       const sql = postgres(BENCH_PG_URL, { max: 1, onnotice: () => {} });
@@ -130,6 +144,7 @@ export async function startServer(driver: "pglite" | "postgres", workers = 1): P
     url,
     adminKey,
     workers,
+    postgresVia,
     cpuSeconds: () => treeCpuSeconds(child.pid!),
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
