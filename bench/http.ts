@@ -1,9 +1,11 @@
 /**
  * HTTP figures: quotes and commits per second with p50/p99 latency, load from this process
- * (autocannon) against the service in a child process, on PGlite and on PostgreSQL.
+ * against the service in a child process, on PGlite and on PostgreSQL: saturating (autocannon)
+ * and, on PostgreSQL, at the targets' rates sent open loop at a constant pace (bench/paced.ts).
  */
 import autocannon from "autocannon";
 import { generateRawSales } from "./generate";
+import { pacedLoad } from "./paced";
 import { postgresAvailable, startServer, type BenchServer } from "./server";
 import type { Figure, SectionResult } from "./section";
 
@@ -16,6 +18,8 @@ const MEMBERS = 200;
 const POSTGRES_WORKERS = Number(process.env.BENCH_HTTP_WORKERS ?? 2);
 /** The offered loads of the targets (issue #3), at which latency is measured besides the saturating runs. */
 const QUOTE_RATE = 3_000;
+/** Half the target: the service's latency where the machine is not saturated. */
+const QUOTE_HALF_RATE = QUOTE_RATE / 2;
 const COMMIT_RATE = 800;
 /** A fixed-rate run sustained its rate when it completed at least this share of the requests offered. */
 const SUSTAINED = 0.98;
@@ -54,21 +58,24 @@ interface LoadResult {
 }
 
 /**
- * Load for DURATION_S from CONNECTIONS connections: as fast as the service answers, or at most
- * `rate` requests per second in all. autocannon paces a rate per connection and per second (each
- * connection sends its share back to back, then waits for the next second), so a fixed-rate run
- * still sends in bursts. Its coordinated-omission correction assumes a 1 ms interval whatever the
- * rate (it divides 1 by the rate per second), so it is turned off and latencies are as measured.
+ * Load for DURATION_S on CONNECTIONS connections: as fast as the service answers (autocannon,
+ * closed loop), or, given a `rate`, that many requests per second sent open loop at a constant
+ * pace, each timed from when it was due (see pacedLoad).
  */
 async function load(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string, rate?: number): Promise<LoadResult> {
   const cpuBefore = server.cpuSeconds();
-  const result = await loadFor(server, key, path, bodyFor, DURATION_S, rate);
+  const result = rate ? await pacedFor(server, key, path, bodyFor, rate) : await loadFor(server, key, path, bodyFor, DURATION_S);
   const cpuAfter = server.cpuSeconds();
   const cpuPerRequest = cpuBefore === null || cpuAfter === null || result.total === 0 ? null : Math.round(((cpuAfter - cpuBefore) / result.total) * 1e6);
   return { ...result, cpuPerRequest };
 }
 
-function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string, seconds: number, rate?: number): Promise<Omit<LoadResult, "cpuPerRequest">> {
+async function pacedFor(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string, rate: number): Promise<Omit<LoadResult, "cpuPerRequest">> {
+  const result = await pacedLoad({ url: server.url, path, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: bodyFor, rate, seconds: DURATION_S, connections: CONNECTIONS });
+  return { perSecond: result.achieved, achieved: result.achieved, p50: result.p50, p99: result.p99, errors: result.errors, total: result.total };
+}
+
+function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: number) => string, seconds: number): Promise<Omit<LoadResult, "cpuPerRequest">> {
   let counter = 0;
   return new Promise((resolve, reject) => {
     autocannon(
@@ -76,7 +83,6 @@ function loadFor(server: BenchServer, key: string, path: string, bodyFor: (i: nu
         url: server.url,
         connections: CONNECTIONS,
         duration: seconds,
-        ...(rate ? { overallRate: rate, ignoreCoordinatedOmission: true } : {}),
         requests: [
           {
             method: "POST",
@@ -119,11 +125,12 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
     await loadFor(server, key, "/v1/decisions", quote, WARMUP_S);
     const quotes = await load(server, key, "/v1/decisions", quote);
     const quotesAtRate = fixedRate ? await load(server, key, "/v1/decisions", quote, QUOTE_RATE) : null;
+    const quotesAtHalfRate = fixedRate ? await load(server, key, "/v1/decisions", quote, QUOTE_HALF_RATE) : null;
     await loadFor(server, key, "/v1/transactions", commit(), WARMUP_S);
     const commits = await load(server, key, "/v1/transactions", commit());
     const commitsAtRate = fixedRate ? await load(server, key, "/v1/transactions", commit(), COMMIT_RATE) : null;
     const label = driver === "pglite" ? "PGlite" : "PostgreSQL";
-    const processes = server.workers === 1 ? "one service process" : `${server.workers} worker processes`;
+    const processes = (server.workers === 1 ? "one service process" : `${server.workers} worker processes`) + (server.postgresVia ? ` on PostgreSQL by ${server.postgresVia}` : "");
     const how = `saturating: ${CONNECTIONS} connections, ${DURATION_S} s after ${WARMUP_S} s unmeasured, autocannon in a second process; ${processes}; 80 % member receipts`;
     const cpu = (name: string, result: LoadResult): Figure[] => (result.cpuPerRequest === null ? [] : [{ name, value: result.cpuPerRequest, unit: "µs/req", note: "user and system CPU time of the service's processes over the saturating run, per request" }]);
     const atRate = (what: string, rate: number, result: LoadResult | null): Figure[] => {
@@ -131,7 +138,7 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
       const at = `at ${rate.toLocaleString("en")}/s`;
       const sustained = result.achieved >= rate * SUSTAINED && result.errors === 0;
       return [
-        { name: `${what} p50 ${at} (${label})`, value: result.p50, unit: "ms", note: `${rate.toLocaleString("en")} req/s offered (autocannon overallRate) on ${CONNECTIONS} connections, ${DURATION_S} s; ${processes}` },
+        { name: `${what} p50 ${at} (${label})`, value: result.p50, unit: "ms", note: `${rate.toLocaleString("en")} req/s sent at a constant pace for ${DURATION_S} s (open loop, timed from when each was due; bench/paced.ts) on at most ${CONNECTIONS} connections; ${processes}` },
         { name: `${what} p99 ${at} (${label})`, value: result.p99, unit: "ms" },
         { name: `${what}s/s answered ${at} (${label})`, value: result.achieved, unit: "req/s", note: `${sustained ? "sustained" : "not sustained"}; errors ${result.errors} of ${result.total}; CPU ${result.cpuPerRequest ?? "?"} µs/req` },
       ];
@@ -142,6 +149,7 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
       { name: `quote p99 (${label})`, value: quotes.p99, unit: "ms" },
       ...cpu(`quote CPU (${label})`, quotes),
       ...atRate("quote", QUOTE_RATE, quotesAtRate),
+      ...atRate("quote", QUOTE_HALF_RATE, quotesAtHalfRate),
       { name: `commits/s (${label})`, value: commits.perSecond, unit: "req/s", note: `${how}; errors ${commits.errors} of ${commits.total}` },
       { name: `commit p50 (${label})`, value: commits.p50, unit: "ms" },
       { name: `commit p99 (${label})`, value: commits.p99, unit: "ms" },
