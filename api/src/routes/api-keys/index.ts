@@ -51,6 +51,8 @@ export function apiKeysRoutes(services: Services) {
         if (!(await services.keys.revoke(id, tx))) throw new ApiError("not_found", "no such active key");
         await services.audit.record(tx, c.get("principal"), { action: "key.revoked", detail: { keyId: id } });
       });
+      // Again once committed: a request of that key read before the commit may have cached it as active.
+      services.keys.forget();
       return c.body(null, 204);
     });
 }
