@@ -94,11 +94,15 @@ export function zoneOffsetMs(timeZone: string, epochMs: number): number {
 // Local days by day number (days since 1970-01-01 in local time): formatting the date is the
 // costly part of a local day, and receipts cluster on few days.
 const dayCache = new Map<number, LocalDay>();
+// The day asked about last: a till's receipts, and a replay's events, mostly fall on the same day.
+let lastDayNumber = Number.NaN;
+let lastDay: LocalDay | null = null;
 
 /** The store-local day of an instant. */
 export function localDayOf(epochMs: number, timeZone: string): LocalDay {
   const localMs = epochMs + zoneOffsetMs(timeZone, epochMs);
   const dayNumber = Math.floor(localMs / DAY_MS);
+  if (dayNumber === lastDayNumber && lastDay !== null) return lastDay;
   let day = dayCache.get(dayNumber);
   if (day === undefined) {
     const local = new Date(localMs);
@@ -110,6 +114,8 @@ export function localDayOf(epochMs: number, timeZone: string): LocalDay {
     if (dayCache.size >= DAY_LIMIT) dayCache.clear();
     dayCache.set(dayNumber, day);
   }
+  lastDayNumber = dayNumber;
+  lastDay = day;
   // Shared, not copied: a day is read-only (its type says so), so no caller can change the cache.
   return day;
 }

@@ -1,4 +1,4 @@
-import { cycleOn, endOfLocalDate, localDayOf, parseInstant, pointsValidThrough, yearOf, zoneOffsetMs, type LocalDay } from "../calendar";
+import { cycleOn, endOfLocalDate, localDayOf, parseInstant, pointsValidThrough, yearOf, type LocalDay } from "../calendar";
 import type { Decision, MemberChangeDecision } from "../decision";
 import { checkReturn, decideReturn, type ReturnDecision, type ReturnInput } from "../effects/returns";
 import type { CompiledPolicy } from "../evaluate/compiled";
@@ -141,9 +141,6 @@ export class VersionReplay {
   private clockDate = "";
   private clockMonth = "";
   private pending: CustomerState[] = [];
-  /** The local day of the last event, and its number as localDayOf keys it. */
-  private day: LocalDay | null = null;
-  private dayNumber = Number.NaN;
 
   constructor(
     readonly compiled: CompiledPolicy,
@@ -177,17 +174,6 @@ export class VersionReplay {
     return slot < 0 ? undefined : this.customers[slot];
   }
 
-  /** The local day of an instant: events come in time order, so it is mostly the day of the event before. */
-  private localDay(atMs: number): LocalDay {
-    const dayNumber = Math.floor((atMs + zoneOffsetMs(this.timeZone, atMs)) / DAY_MS);
-    let day = this.day;
-    if (day === null || dayNumber !== this.dayNumber) {
-      day = this.day = localDayOf(atMs, this.timeZone);
-      this.dayNumber = dayNumber;
-    }
-    return day;
-  }
-
   private expiresAt(earnedOn: string): number {
     const year = yearOf(earnedOn);
     let at = this.expiryByYear.get(year);
@@ -200,7 +186,7 @@ export class VersionReplay {
 
   /** Moves the clock: enrolments of days gone by are decided, months closed, points expired; returns the local day (shared: read, never change it). */
   advance(atMs: number): LocalDay {
-    const day = this.localDay(atMs);
+    const day = localDayOf(atMs, this.timeZone);
     if (day.date > this.clockDate) {
       if (this.pending.length > 0) this.decideApplications();
       // A new calendar year: close the ones that ended, as the first lifecycle run after each would.
