@@ -261,11 +261,7 @@ export class SalesService {
     }
     // The receipt, its decision and the ledger in one statement, and the COMMIT right behind it.
     const writes = [...commitWrites(this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null }), ...(ledger?.writes() ?? [])];
-    if (!member || !paysReferrer(member, decision.referrerPoints)) await writeLast(tx, writes);
-    else {
-      await writeTogether(tx, writes);
-      await payReferrer(tx, member, policy, decision.referrerPoints, cause, day.date);
-    }
+    await finishCommit(tx, writes, member, policy, decision.referrerPoints, cause, day.date);
     return result;
   }
 
@@ -310,11 +306,7 @@ export class SalesService {
       if (holdsStoredValue(version)) ledger.addStoredValue(decision.refund.storedValue, cause, "stored_value_refund");
     }
     const writes = [...commitWrites(this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "return", originalReceiptId: original.receiptId, cycleStart: original.cycleStart }), ...(ledger?.writes() ?? [])];
-    if (!member || !paysReferrer(member, decision.referrerPoints)) await writeLast(tx, writes);
-    else {
-      await writeTogether(tx, writes);
-      await payReferrer(tx, member, version.compiled.policy, decision.referrerPoints, cause, day.date, original.receiptId);
-    }
+    await finishCommit(tx, writes, member, version.compiled.policy, decision.referrerPoints, cause, day.date, original.receiptId);
     return result;
   }
 
@@ -405,19 +397,24 @@ function holdsStoredValue(version: PublishedVersion): boolean {
   return version.compiled.plan.scopes.recharge.length > 0;
 }
 
-/** Whether a decision moves points of the member's referrer (see payReferrer). */
-function paysReferrer(member: MemberRow, share: Decision["referrerPoints"]): boolean {
-  return member.referredBy !== null && share.earned !== 0;
+/**
+ * Ends a commit: its receipt, decision and ledger writes in one statement with the COMMIT right
+ * behind it, or, when the member's referrer gains or loses points by it, that statement and then
+ * the referrer's points (see payReferrer), which must come after it in the same transaction.
+ */
+async function finishCommit(tx: Tx, writes: (Write | null)[], member: MemberRow | null, policy: Policy, share: Decision["referrerPoints"], cause: Cause, localDate: string, originalReceiptId?: string): Promise<void> {
+  if (!member?.referredBy || share.earned === 0) return writeLast(tx, writes);
+  await writeTogether(tx, writes);
+  await payReferrer(tx, member.referredBy, policy, share, cause, localDate, originalReceiptId);
 }
 
 /**
- * Credits (or, for a return, takes back) the points a referral-share rule gives the member's
+ * Credits (or, for a return, takes back) the points a referral-share rule gives a member's
  * referrer. The referrer's row is locked after the member's: a referrer always enrolled before
  * the members it referred, so these locks are always taken newer member first and cannot cycle.
  */
-async function payReferrer(tx: Tx, member: MemberRow, policy: Policy, share: Decision["referrerPoints"], cause: Cause, localDate: string, originalReceiptId?: string): Promise<void> {
-  if (!member.referredBy || share.earned === 0) return;
-  const referrer = new MemberLedger(tx, await lockMember(tx, member.referredBy), policy);
+async function payReferrer(tx: Tx, referrerId: string, policy: Policy, share: Decision["referrerPoints"], cause: Cause, localDate: string, originalReceiptId?: string): Promise<void> {
+  const referrer = new MemberLedger(tx, await lockMember(tx, referrerId), policy);
   const referralCause = { ...cause, rule: share.rules[0] ?? null };
   if (share.earned > 0) await referrer.earn(share.earned, localDate, referralCause, "points_referral");
   else await referrer.take(-share.earned, referralCause, "points_reversed", originalReceiptId);
