@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, or, sql, type SQLWrapper } from "drizzle-orm";
 import { endOfLocalDate, pointsValidThrough, type MemberSnapshot, type Policy } from "../../../engine/src/index";
 import { insertRows, insertWrite, statement, writeTogether, type Tx, type Write } from "../db/client";
 import { ledgerEntries, members, pointLots, receipts } from "../db/schema";
@@ -71,18 +71,22 @@ export async function lockMember(tx: Tx, id: string): Promise<MemberRow> {
   return row;
 }
 
-/** SQL for the payable total of the member in the enclosing query's `members` row, at a store on a local date. */
-export function sameDayPayable(storeId: string, localDate: string) {
-  return sql<string>`(select coalesce(sum(${receipts.payable}), 0) from ${receipts} where ${receipts.type} = 'sale' and ${receipts.storeId} = ${storeId} and ${receipts.localDate} = ${localDate} and (${receipts.memberId} = ${members.id} or ${receipts.claimedBy} = ${members.id}))`;
+/** A member's sales, committed or claimed, at the store and on the local date of the `storeId` and `localDate` placeholders. */
+function salesOnStoreDay(memberId: SQLWrapper) {
+  return and(eq(receipts.type, "sale"), eq(receipts.storeId, sql.placeholder("storeId")), eq(receipts.localDate, sql.placeholder("localDate")), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId)));
 }
 
-const dayPayableStatement = statement((db) => {
-  const memberId = sql.placeholder("memberId");
-  return db
+/** SQL for the payable total of the enclosing query's `members` row on the store-day of the `storeId` and `localDate` placeholders. */
+export function sameDayPayable() {
+  return sql<string>`(select coalesce(sum(${receipts.payable}), 0) from ${receipts} where ${salesOnStoreDay(members.id)})`;
+}
+
+const dayPayableStatement = statement((db) =>
+  db
     .select({ total: sql<string>`coalesce(sum(${receipts.payable}), 0)` })
     .from(receipts)
-    .where(and(eq(receipts.type, "sale"), eq(receipts.storeId, sql.placeholder("storeId")), eq(receipts.localDate, sql.placeholder("localDate")), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId))));
-});
+    .where(salesOnStoreDay(sql.placeholder("memberId"))),
+);
 
 /** The member's payable total at a store on a local date, over the sales already committed or claimed. */
 export async function dayPayableBefore(tx: Tx, memberId: string, storeId: string, localDate: string): Promise<number> {

@@ -51,28 +51,13 @@ function bodyHashOf(receipt: Receipt): string {
   return sha256(canonicalJson(receipt));
 }
 
-
-/**
- * A quote's member and its payable total at a store on a local date, by member id. Prepared once
- * per store-day: building the query with drizzle costs more CPU than deciding the receipt.
- */
-function prepareQuoteMemberQuery(db: Db, storeId: string, localDate: string) {
-  return db
-    .select({ member: members, dayBefore: sameDayPayable(storeId, localDate) })
-    .from(members)
-    .where(eq(members.id, sql.placeholder("memberId")))
-    .limit(1)
-    .prepare("quote_member");
-}
-type QuoteMemberQuery = ReturnType<typeof prepareQuoteMemberQuery>;
-
+/** A quote's member and its payable total on the store-day of the `storeId` and `localDate` placeholders, by member id. */
+const quoteMemberStatement = statement((db) => db.select({ member: members, dayBefore: sameDayPayable() }).from(members).where(eq(members.id, sql.placeholder("memberId"))).limit(1));
 const findReceiptStatement = statement((db) => db.select().from(receipts).where(eq(receipts.receiptId, sql.placeholder("receiptId"))).limit(1));
 const storedDecisionStatement = statement((db) => db.select({ result: decisions.result }).from(decisions).where(eq(decisions.id, sql.placeholder("decisionId"))).limit(1));
 
 /** Quotes, commits (sales and returns) and claims: every change a receipt makes, in one transaction each. */
 export class SalesService {
-  private readonly quoteMemberQueries = new Map<string, QuoteMemberQuery>();
-
   constructor(private readonly deps: SalesDeps) {}
 
   private async memberFor(tx: Tx, memberId: string | null | undefined, lock: boolean): Promise<MemberRow | null> {
@@ -90,22 +75,9 @@ export class SalesService {
   private async memberForQuote(receipt: Receipt): Promise<{ member: MemberRow | null; dayBefore: number | undefined }> {
     if (!receipt.memberId) return { member: null, dayBefore: 0 };
     const day = this.defaultDay(receipt);
-    const [row] = await this.quoteMemberQuery(receipt.storeId, day.date).execute({ memberId: receipt.memberId });
+    const [row] = await quoteMemberStatement.run(this.deps.db, { memberId: receipt.memberId, storeId: receipt.storeId, localDate: day.date });
     if (!row) throw new ApiError("not_found", `no member "${receipt.memberId}"`);
     return { member: row.member, dayBefore: this.dayTotalFor(row.member, receipt, day.timezone, Number(row.dayBefore)) };
-  }
-
-  /** The quote member query of a store-day, prepared once (see prepareQuoteMemberQuery). */
-  private quoteMemberQuery(storeId: string, localDate: string): QuoteMemberQuery {
-    const key = JSON.stringify([storeId, localDate]);
-    let query = this.quoteMemberQueries.get(key);
-    if (!query) {
-      // A few stores a day: the map only grows large as days go by, and then starts again.
-      if (this.quoteMemberQueries.size >= 1_000) this.quoteMemberQueries.clear();
-      query = prepareQuoteMemberQuery(this.deps.db, storeId, localDate);
-      this.quoteMemberQueries.set(key, query);
-    }
-    return query;
   }
 
   /** A receipt's store-day in the default program's time zone, read before the member's program is known. */
