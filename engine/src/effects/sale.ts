@@ -1,5 +1,5 @@
 import type { Decision, LineDecision, TierChange, TraceEntry } from "../decision";
-import { traceFiredRules, traceRules } from "../evaluate/trace";
+import { traceFiredRules } from "../evaluate/trace";
 import { cycleSpendBefore, lineFacts, saleFacts, tenderFacts, type SaleInput } from "../facts/gather";
 import { percentOf } from "../money";
 import type { FactContext } from "../evaluate/conditions";
@@ -110,8 +110,9 @@ function startSale(plan: PolicyPlan, input: SaleInput): SaleState {
 
 /** Traces a scope's rules in one context, with the notes the phase left, in as much detail as the plan asks for. */
 function traceScope(sale: SaleState, rules: readonly PlannedRule[], ctx: FactContext, fired: readonly boolean[], falseLeaves: number | undefined, lineId: string | undefined): void {
-  const { trace, notes, traced } = sale;
-  sale.traced = sale.plan.trace === "full" ? traceRules(rules, ctx, fired, falseLeaves, notes, lineId, trace, traced) : traceFiredRules(rules, fired, notes, lineId, trace, traced);
+  const { plan, trace, notes, traced } = sale;
+  if (rules.length === 0) return;
+  sale.traced = plan.trace === "full" ? plan.tracers[rules[0]!.scope](ctx, fired, falseLeaves, notes, lineId, trace, traced) : traceFiredRules(rules, fired, notes, lineId, trace, traced);
 }
 
 /** Prices every line from the line rules that fired, traces them, and completes the receipt's facts. */

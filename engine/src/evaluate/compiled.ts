@@ -55,9 +55,12 @@ export function runSync<T>(steps: DecisionSteps<T>): T {
   return next.value;
 }
 
-/** Compiles a lint-clean policy; the reference evaluator defines what its functions must answer. */
-export function compilePolicy(policy: Policy): CompiledPolicy {
-  const plan = planPolicy(policy);
+/**
+ * Compiles a lint-clean policy; the reference evaluator defines what its functions must answer.
+ * Without `generateCode`, no code is generated (see planPolicy): the same decisions, more slowly.
+ */
+export function compilePolicy(policy: Policy, generateCode = true): CompiledPolicy {
+  const plan = planPolicy(policy, generateCode);
   const lean: PolicyPlan = { ...plan, trace: "fired" };
   return {
     policy,

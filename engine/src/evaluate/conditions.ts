@@ -1,6 +1,7 @@
 import { factCatalog, isFactName, type FactName } from "../facts/catalog";
 import type { Condition } from "../policy/schema";
 import { parseFactPath, resolveFactPath } from "./fact-path";
+import { runGenerated } from "./generated";
 import { resolveOperator } from "./operators";
 
 /** The facts of one evaluation: those of the line being priced (if any) and those of the receipt. */
@@ -122,6 +123,8 @@ const BY_OPERATOR = 4;
 interface Leaf {
   kind: number;
   read: Reader;
+  /** The fact `read` reads, for every kind but BY_OPERATOR (whose test reads its own). */
+  fact: string;
   value: unknown;
   list: readonly unknown[];
   /** The operator table's test, for BY_OPERATOR leaves. */
@@ -164,12 +167,13 @@ function compileLeaf(condition: LeafCondition, pointer: string): Leaf {
   const isFactRef = value !== null && typeof value === "object" && !Array.isArray(value);
   if (condition.path === undefined && !isFactRef) {
     const read = readerOf(condition.fact);
-    if (operator === "equal" || operator === "notEqual") return { kind: operator === "equal" ? EQUAL : NOT_EQUAL, read, value, list: NO_LIST, test: NOT_USED, pointer, key };
-    if ((operator === "in" || operator === "notIn") && Array.isArray(value)) return { kind: operator === "in" ? IN : NOT_IN, read, value, list: value, test: NOT_USED, pointer, key };
+    const fact = condition.fact;
+    if (operator === "equal" || operator === "notEqual") return { kind: operator === "equal" ? EQUAL : NOT_EQUAL, read, fact, value, list: NO_LIST, test: NOT_USED, pointer, key };
+    if ((operator === "in" || operator === "notIn") && Array.isArray(value)) return { kind: operator === "in" ? IN : NOT_IN, read, fact, value, list: value, test: NOT_USED, pointer, key };
   }
   const lhs = compileGetter(condition.fact, condition.path);
   const test: Test = isFactRef ? ((rhs) => (ctx: FactContext) => op(lhs(ctx), rhs(ctx)))(compileGetter(value.fact, value.path)) : (ctx) => op(lhs(ctx), value);
-  return { kind: BY_OPERATOR, read: lhs, value, list: NO_LIST, test, pointer, key };
+  return { kind: BY_OPERATOR, read: lhs, fact: condition.fact, value, list: NO_LIST, test, pointer, key };
 }
 
 /** A compiled node; one made only of leaves under `all` nodes (references included) keeps its leaves in order. */
@@ -341,6 +345,8 @@ export interface ScopeConditions {
   fires(r: number, falseLeaves: number, ctx: FactContext): boolean;
   /** The failed list of rule `r` in `ctx`, as its condition's `failed` gives it. */
   failed(r: number, falseLeaves: number, ctx: FactContext): readonly string[];
+  /** `failed` of rule `r` as a function of its own: a call site that serves one rule stays monomorphic. */
+  failedOf(r: number): (falseLeaves: number, ctx: FactContext) => readonly string[];
 }
 
 /** A rule of a scope: where its leaves sit in the scope's bit set, or null when its own condition decides it. */
@@ -355,11 +361,56 @@ interface ScopedRule {
 // The facts of the context being decided, by the scope's fact slot: filled and read within one falseLeaves call.
 const factValues: unknown[] = [];
 
-/** Plans the conditions of a scope's rules (in scope order) to be decided together. */
-export function scopeConditions(conditions: readonly CompiledCondition[]): ScopeConditions {
+/** The source of a literal that strict equality compares as it compares `value`, or null for a value compared by reference. */
+function literalOf(value: unknown): string | null {
+  if (value === undefined) return "void 0";
+  if (value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) return JSON.stringify(value);
+  return null;
+}
+
+// An `in` list this short, of literals, is written out as a chain of comparisons.
+const MAX_INLINE_LIST = 8;
+
+/**
+ * `falseLeaves` generated as one function: each fact read once into a local, each leaf an inline
+ * comparison (a test of its own only for BY_OPERATOR leaves). The same reads in the same order and
+ * the same answers as the loop over `holdsFor`, without a call per fact and per leaf. Facts and
+ * values enter the source only as JSON literals (anything else as a constant handed in), so no
+ * policy text becomes code. Null where the runtime forbids generated code.
+ */
+function generatedFalseLeaves(leaves: readonly Leaf[], factSlots: readonly number[], slotFacts: readonly string[]): ((ctx: FactContext) => number) | null {
+  const constants: unknown[] = [];
+  const constant = (value: unknown): string => `k${constants.push(value) - 1}`;
+  const reads = slotFacts.map((fact, f) => {
+    const key = JSON.stringify(fact);
+    return `const v${f} = ${isLineFact(fact) ? `line == null ? void 0 : line[${key}]` : `receipt[${key}]`};`;
+  });
+  const tests = leaves.map((leaf, i) => {
+    const fact = `v${factSlots[i]}`;
+    let holds: string;
+    if (leaf.kind === EQUAL || leaf.kind === NOT_EQUAL) holds = `${fact} ${leaf.kind === EQUAL ? "===" : "!=="} ${literalOf(leaf.value) ?? constant(leaf.value)}`;
+    else if (leaf.kind === IN || leaf.kind === NOT_IN) {
+      const literals = leaf.list.length <= MAX_INLINE_LIST ? leaf.list.map(literalOf) : [null];
+      const found = literals.every((literal) => literal !== null) ? (literals.length === 0 ? "false" : literals.map((literal) => `${fact} === ${literal}`).join(" || ")) : `${constant(leaf.list)}.indexOf(${fact}) > -1`;
+      holds = leaf.kind === IN ? found : `!(${found})`;
+    } else holds = `${constant(leaf.test)}(ctx)`;
+    return `if (!(${holds})) set |= ${1 << i};`;
+  });
+  const names = constants.map((_, i) => `k${i}`).join(", ");
+  const source = `"use strict"; const [${names}] = constants; return function falseLeaves(ctx) { const receipt = ctx.receipt; const line = ctx.line; ${reads.join(" ")} let set = 0; ${tests.join(" ")} return set; };`;
+  return runGenerated<(ctx: FactContext) => number>("constants", source, constants);
+}
+
+/**
+ * Plans the conditions of a scope's rules (in scope order) to be decided together; with
+ * `generateCode`, their leaves are decided by generated code where the runtime allows it.
+ */
+export function scopeConditions(conditions: readonly CompiledCondition[], generateCode = true): ScopeConditions {
   const leaves: Leaf[] = [];
   const bitByKey = new Map<string, number>();
   const factReaders: Reader[] = [];
+  // The fact each reader slot reads (a reader per catalog fact, so a slot per fact).
+  const slotFacts: string[] = [];
   // For each distinct leaf, the slot of the fact it compares, or -1 for a leaf that reads its own.
   const factSlots: number[] = [];
   const rules: ScopedRule[] = conditions.map((condition: CompiledNode) => {
@@ -375,7 +426,10 @@ export function scopeConditions(conditions: readonly CompiledCondition[]): Scope
         let slot = -1;
         if (leaf.kind !== BY_OPERATOR) {
           slot = factReaders.indexOf(leaf.read);
-          if (slot < 0) slot = factReaders.push(leaf.read) - 1;
+          if (slot < 0) {
+            slot = factReaders.push(leaf.read) - 1;
+            slotFacts.push(leaf.fact);
+          }
         }
         factSlots.push(slot);
       }
@@ -385,27 +439,34 @@ export function scopeConditions(conditions: readonly CompiledCondition[]): Scope
   });
   const readerCount = factReaders.length;
   const leafCount = leaves.length;
+  const interpreted = (ctx: FactContext): number => {
+    for (let f = 0; f < readerCount; f++) factValues[f] = factReaders[f]!(ctx);
+    let set = 0;
+    for (let i = 0; i < leafCount; i++) {
+      const slot = factSlots[i]!;
+      if (!holdsFor(leaves[i]!, slot < 0 ? undefined : factValues[slot], ctx)) set |= 1 << i;
+    }
+    return set;
+  };
+  const failedOf = (r: number): ((falseLeaves: number, ctx: FactContext) => readonly string[]) => {
+    const { condition, bits } = rules[r]!;
+    if (bits === null) return (_, ctx) => condition.failed(ctx);
+    const failedFor = condition.failedFor!;
+    return (falseLeaves) => {
+      // The rule's own bit set: bit i when its i-th leaf is false.
+      let mask = 0;
+      for (let i = 0; i < bits.length; i++) if ((falseLeaves & (1 << bits[i]!)) !== 0) mask |= 1 << i;
+      return failedFor(mask);
+    };
+  };
+  const failed = rules.map((_, r) => failedOf(r));
   return {
-    falseLeaves: (ctx) => {
-      for (let f = 0; f < readerCount; f++) factValues[f] = factReaders[f]!(ctx);
-      let set = 0;
-      for (let i = 0; i < leafCount; i++) {
-        const slot = factSlots[i]!;
-        if (!holdsFor(leaves[i]!, slot < 0 ? undefined : factValues[slot], ctx)) set |= 1 << i;
-      }
-      return set;
-    },
+    falseLeaves: (generateCode ? generatedFalseLeaves(leaves, factSlots, slotFacts) : null) ?? interpreted,
     fires: (r, falseLeaves, ctx) => {
       const rule = rules[r]!;
       return rule.bits === null ? rule.condition.test(ctx) : (falseLeaves & rule.mask) === 0;
     },
-    failed: (r, falseLeaves, ctx) => {
-      const { condition, bits } = rules[r]!;
-      if (bits === null) return condition.failed(ctx);
-      // The rule's own bit set: bit i when its i-th leaf is false.
-      let mask = 0;
-      for (let i = 0; i < bits.length; i++) if ((falseLeaves & (1 << bits[i]!)) !== 0) mask |= 1 << i;
-      return condition.failedFor!(mask);
-    },
+    failed: (r, falseLeaves, ctx) => failed[r]!(falseLeaves, ctx),
+    failedOf: (r) => failed[r]!,
   };
 }

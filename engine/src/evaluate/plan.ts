@@ -1,7 +1,7 @@
 import { factCatalog, isFactName } from "../facts/catalog";
 import type { Effect, Policy, Rule, RuleScope } from "../policy/schema";
 import { compileCondition, factsReadBy, scopeConditions, type CompiledCondition, type ScopeConditions } from "./conditions";
-import { factsCopier, type FactsCopier } from "./trace";
+import { factsCopier, scopeTracer, type FactsCopier, type ScopeTracer } from "./trace";
 
 /** Facts an effect reads besides its rule's conditions, so that traces show them too. */
 const EFFECT_FACTS: Partial<Record<Effect["type"], readonly string[]>> = {
@@ -42,6 +42,8 @@ export type TraceDetail = "full" | "fired";
 export interface PolicyPlan {
   policy: Policy;
   scopes: Record<RuleScope, PlannedRule[]>;
+  /** Per scope, what writes the full trace of its rules in one context. */
+  tracers: Record<RuleScope, ScopeTracer>;
   tierRank: ReadonlyMap<string, number>;
   trace: TraceDetail;
 }
@@ -51,8 +53,13 @@ export function emptyScopes<T>(): Record<RuleScope, T[]> {
   return { line: [], receipt: [], enrolment: [], "year-end": [], lifecycle: [], recharge: [], redemption: [] };
 }
 
-/** Prepares a (lint-clean) policy for either evaluator. */
-export function planPolicy(policy: Policy): PolicyPlan {
+/**
+ * Prepares a (lint-clean) policy for either evaluator. With `generateCode`, scopes decide their
+ * leaves and write their traces by generated functions where the runtime allows it (see
+ * scopeConditions and scopeTracer); the reference evaluator plans without, so that the
+ * differential tests hold the generated code to the plain one.
+ */
+export function planPolicy(policy: Policy, generateCode = true): PolicyPlan {
   const unplanned = emptyScopes<Omit<PlannedRule, "scopeConditions">>();
   policy.rules.forEach((rule: Rule, index) => {
     const read = factsReadBy(rule.conditions, policy.conditions);
@@ -73,9 +80,14 @@ export function planPolicy(policy: Policy): PolicyPlan {
     });
   });
   const scopes = emptyScopes<PlannedRule>();
+  const tracers = {} as Record<RuleScope, ScopeTracer>;
   for (const scope of Object.keys(scopes) as RuleScope[]) {
-    const decided = scopeConditions(unplanned[scope].map((rule) => rule.condition));
+    const decided = scopeConditions(
+      unplanned[scope].map((rule) => rule.condition),
+      generateCode,
+    );
     scopes[scope] = unplanned[scope].map((rule) => ({ ...rule, scopeConditions: decided }));
+    tracers[scope] = scopeTracer(scopes[scope], generateCode);
   }
-  return { policy, scopes, tierRank: new Map(policy.tiers.map((tier, rank) => [tier.id, rank])), trace: "full" };
+  return { policy, scopes, tracers, tierRank: new Map(policy.tiers.map((tier, rank) => [tier.id, rank])), trace: "full" };
 }

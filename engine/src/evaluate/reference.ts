@@ -87,7 +87,7 @@ async function runAsync<T>(steps: DecisionSteps<T>, engines: Record<RuleScope, S
 
 /** Builds the reference evaluator of a lint-clean policy on json-rules-engine. */
 export function createReferencePolicy(policy: Policy): ReferencePolicy {
-  const plan = planPolicy(policy);
+  const plan = planPolicy(policy, false);
   const engines = {} as Record<RuleScope, SerialEngine>;
   for (const scope of Object.keys(emptyScopes()) as RuleScope[]) engines[scope] = new SerialEngine(plan, scope);
   return {

@@ -1,5 +1,6 @@
 import type { TraceEntry } from "../decision";
 import { isLineFact, type FactContext } from "./conditions";
+import { runGenerated } from "./generated";
 import type { PlannedRule } from "./plan";
 
 /** Copies the facts a rule read from an evaluation context into a new object, in the rule's order. */
@@ -17,12 +18,8 @@ export function factsCopier(facts: readonly string[]): FactsCopier {
     const key = JSON.stringify(name);
     return `${key}: ${isLineFact(name) ? "line" : "receipt"}[${key}]`;
   });
-  try {
-    return new Function("ctx", `"use strict"; const receipt = ctx.receipt; const line = ctx.line ?? receipt; return { ${properties.join(", ")} };`) as FactsCopier;
-  } catch {
-    // A runtime that forbids generated code (a page's content security policy).
-    return factsCopierByName(facts);
-  }
+  const copier = runGenerated<FactsCopier>("facts", `"use strict"; return (ctx) => { const receipt = ctx.receipt; const line = ctx.line ?? receipt; return { ${properties.join(", ")} }; };`, null);
+  return copier ?? factsCopierByName(facts);
 }
 
 /** The copier factsCopier falls back on: the same object, copied name by name. */
@@ -80,6 +77,35 @@ export function traceRules(rules: readonly PlannedRule[], ctx: FactContext, fire
     into[at++] = entry;
   }
   return at;
+}
+
+/** Writes the trace of a scope's rules in one context, as traceRules does for those rules. */
+export type ScopeTracer = (ctx: FactContext, fired: readonly boolean[], falseLeaves: number | undefined, notes: RuleNotes, lineId: string | undefined, into: TraceEntry[], at: number) => number;
+
+/**
+ * The tracer of one scope's rules (all of them, in plan order). With `generateCode` and where the
+ * runtime allows it, one generated function writes the entries straight through: each rule's
+ * entry a literal at its final shape, each shared facts object one literal, each failed list from
+ * a call site of its own. Rule ids, scopes and fact names enter the source only as JSON string
+ * literals. Otherwise, and for a call the generated code was not made for, traceRules does it.
+ */
+export function scopeTracer(rules: readonly PlannedRule[], generateCode = true): ScopeTracer {
+  const interpreted: ScopeTracer = (ctx, fired, falseLeaves, notes, lineId, into, at) => traceRules(rules, ctx, fired, falseLeaves, notes, lineId, into, at);
+  if (!generateCode || rules.length === 0) return interpreted;
+  const conditions = rules[0]!.scopeConditions;
+  // Line rules are traced with their line's id, receipt rules without: the entries' shape is fixed in the source.
+  const withLine = rules[0]!.scope === "line";
+  const constants: unknown[] = [conditions, interpreted];
+  const body = rules.map((rule, r) => {
+    const copies = rule.sharesFactsWith === r ? `const f${r} = { ${rule.facts.map((name) => `${JSON.stringify(name)}: ${isLineFact(name) ? "line" : "receipt"}[${JSON.stringify(name)}]`).join(", ")} }; ` : "";
+    const failed = `k${constants.push(conditions.failedOf(r)) - 1}`;
+    const head = `rule: ${JSON.stringify(rule.id)}, scope: ${JSON.stringify(rule.scope)},${withLine ? " lineId," : ""}`;
+    const facts = `facts: f${rule.sharesFactsWith}`;
+    return `${copies}e = fired[${r}] ? { ${head} fired: true, ${facts} } : { ${head} fired: false, ${facts}, failed: ${failed}(set, ctx) }; note = notes[${r}]; if (note) e.note = note; into[at++] = e;`;
+  });
+  const names = constants.map((_, i) => `k${i}`).join(", ");
+  const source = `"use strict"; const [${names}] = constants; return function trace(ctx, fired, set, notes, lineId, into, at) { if ((lineId !== undefined) !== ${withLine}) return k1(ctx, fired, set, notes, lineId, into, at); if (set === undefined) set = k0.falseLeaves(ctx); const receipt = ctx.receipt; const line = ctx.line ?? receipt; let e; let note; ${body.join(" ")} return at; };`;
+  return runGenerated<ScopeTracer>("constants", source, constants) ?? interpreted;
 }
 
 // Lean entries read no facts: one empty object serves them all, frozen so that none can change it for the others.
