@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "node",
-          include: ["engine/**/*.test.ts", "api/**/*.test.ts", "policies/**/*.test.ts"],
+          include: ["engine/**/*.test.ts", "api/**/*.test.ts", "policies/**/*.test.ts", "bench/**/*.test.ts"],
           globalSetup: ["api/test/global-setup.ts"],
         },
       },
