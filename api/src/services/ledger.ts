@@ -71,14 +71,14 @@ export async function lockMember(tx: Tx, id: string): Promise<MemberRow> {
   return row;
 }
 
-/** A member's sales, committed or claimed, at the store and on the local date of the `storeId` and `localDate` placeholders. */
-function salesOnStoreDay(memberId: SQLWrapper) {
-  return and(eq(receipts.type, "sale"), eq(receipts.storeId, sql.placeholder("storeId")), eq(receipts.localDate, sql.placeholder("localDate")), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId)));
+/** A member's sales, committed or claimed, at a store on a local date (by default those of the `storeId` and `localDate` placeholders). */
+function salesOnStoreDay(memberId: SQLWrapper, storeId: SQLWrapper = sql.placeholder("storeId"), localDate: SQLWrapper = sql.placeholder("localDate")) {
+  return and(eq(receipts.type, "sale"), eq(receipts.storeId, storeId), eq(receipts.localDate, localDate), or(eq(receipts.memberId, memberId), eq(receipts.claimedBy, memberId)));
 }
 
-/** SQL for the payable total of the enclosing query's `members` row on the store-day of the `storeId` and `localDate` placeholders. */
-export function sameDayPayable() {
-  return sql<string>`(select coalesce(sum(${receipts.payable}), 0) from ${receipts} where ${salesOnStoreDay(members.id)})`;
+/** SQL for the payable total of the enclosing query's `members` row at a store on a local date. */
+export function sameDayPayable(storeId: SQLWrapper, localDate: SQLWrapper) {
+  return sql<string>`(select coalesce(sum(${receipts.payable}), 0) from ${receipts} where ${salesOnStoreDay(members.id, storeId, localDate)})`;
 }
 
 const dayPayableStatement = statement((db) =>

@@ -19,8 +19,9 @@ import { decisions, members, receipts } from "../db/schema";
 import { ApiError, isUniqueViolation } from "../errors";
 import { canonicalJson, newId, sha256 } from "../ids";
 import type { DecisionLog } from "./decision-log";
-import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, refuseBeyondStoredValue, sameDayPayable, snapshotOf, type Cause, type MemberRow } from "./ledger";
+import { cycleSpendOf, dayPayableBefore, lockMember, MemberLedger, refuseBeyondStoredValue, snapshotOf, type Cause, type MemberRow } from "./ledger";
 import type { PolicyRegistry, PublishedVersion } from "./policies";
+import { QuoteMembers } from "./quote-members";
 
 /** A decision as the API answers it: the engine's decision with the id it is logged under. */
 export type ApiDecision = { decisionId: string } & Omit<Decision, "trace"> & { trace: Decision["trace"] };
@@ -51,14 +52,16 @@ function bodyHashOf(receipt: Receipt): string {
   return sha256(canonicalJson(receipt));
 }
 
-/** A quote's member and its payable total on the store-day of the `storeId` and `localDate` placeholders, by member id. */
-const quoteMemberStatement = statement((db) => db.select({ member: members, dayBefore: sameDayPayable() }).from(members).where(eq(members.id, sql.placeholder("memberId"))).limit(1));
 const findReceiptStatement = statement((db) => db.select().from(receipts).where(eq(receipts.receiptId, sql.placeholder("receiptId"))).limit(1));
 const storedDecisionStatement = statement((db) => db.select({ result: decisions.result }).from(decisions).where(eq(decisions.id, sql.placeholder("decisionId"))).limit(1));
 
 /** Quotes, commits (sales and returns) and claims: every change a receipt makes, in one transaction each. */
 export class SalesService {
-  constructor(private readonly deps: SalesDeps) {}
+  private readonly quoteMembers: QuoteMembers;
+
+  constructor(private readonly deps: SalesDeps) {
+    this.quoteMembers = new QuoteMembers(deps.db);
+  }
 
   private async memberFor(tx: Tx, memberId: string | null | undefined, lock: boolean): Promise<MemberRow | null> {
     if (!memberId) return null;
@@ -69,13 +72,14 @@ export class SalesService {
   }
 
   /**
-   * A quote's member and its same store-day total in one round trip (the hot path of a till);
-   * the day is taken in the default program's time zone and re-read if the member's differs.
+   * A quote's member and its same store-day total in one round trip, shared with the quotes that
+   * arrived with it (see QuoteMembers); the day is taken in the default program's time zone and
+   * re-read if the member's differs.
    */
   private async memberForQuote(receipt: Receipt): Promise<{ member: MemberRow | null; dayBefore: number | undefined }> {
     if (!receipt.memberId) return { member: null, dayBefore: 0 };
     const day = this.defaultDay(receipt);
-    const [row] = await quoteMemberStatement.run(this.deps.db, { memberId: receipt.memberId, storeId: receipt.storeId, localDate: day.date });
+    const row = await this.quoteMembers.read({ memberId: receipt.memberId, storeId: receipt.storeId, localDate: day.date });
     if (!row) throw new ApiError("not_found", `no member "${receipt.memberId}"`);
     return { member: row.member, dayBefore: this.dayTotalFor(row.member, receipt, day.timezone, Number(row.dayBefore)) };
   }
