@@ -33,6 +33,22 @@ export function unstorableField(value: unknown, maxDepth = MAX_JSON_DEPTH): Fiel
   return null;
 }
 
+/**
+ * Whether a JSON text could parse to something unstorableField refuses. A body is decoded from
+ * UTF-8, which yields neither U+0000 raw (JSON forbids it unescaped) nor a lone surrogate, so only a
+ * `\u` escape can spell one; and a value nests no deeper than the text has `{` and `[`. Most bodies
+ * have neither, and need no walk.
+ */
+export function mayBeUnstorable(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  if (text.includes("\\u")) return true;
+  let open = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code === 123 || code === 91) && ++open >= maxDepth) return true;
+  }
+  return false;
+}
+
 function decoded(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -54,12 +70,14 @@ export function storableJson() {
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) return next();
     let body: unknown;
+    let text: string;
     try {
-      body = await c.req.json();
+      text = await c.req.text();
+      body = JSON.parse(text);
     } catch {
       return next();
     }
-    const field = unstorableField(body);
+    const field = mayBeUnstorable(text) ? unstorableField(body) : null;
     if (field) throw new ApiError("invalid_request", "1 invalid field", [field]);
     // Hono caches the body's text but parses it again on each json(): the route's validator gets
     // this parse instead, which nothing else keeps.
