@@ -19,6 +19,9 @@ export interface QuoteMember {
 // The keys of a batch: one jsonb parameter, a row per key, numbered in order from 1.
 const keys = sql`rows from (jsonb_to_recordset(${sql.placeholder("keys")}::jsonb) as (member_id text, store_id text, local_date text)) with ordinality as k(member_id, store_id, local_date, ord)`;
 
+// A key alone is read by the member's primary key: the batch's plan (a join against a function's rows) costs PostgreSQL more for one.
+const quoteMemberStatement = statement((db) => db.select({ member: members, dayBefore: sameDayPayable(sql.placeholder("storeId"), sql.placeholder("localDate")) }).from(members).where(eq(members.id, sql.placeholder("memberId"))).limit(1));
+
 const quoteMembersStatement = statement((db) =>
   db
     .select({ ord: sql<string>`k.ord`, member: members, dayBefore: sameDayPayable(sql`k.store_id`, sql`k.local_date`) })
@@ -56,6 +59,11 @@ export class QuoteMembers {
     const batch = this.waiting;
     this.waiting = [];
     try {
+      if (batch.length === 1) {
+        const [row] = await quoteMemberStatement.run(this.db, { ...batch[0]!.key });
+        batch[0]!.resolve(row ? { member: row.member, dayBefore: Number(row.dayBefore) } : null);
+        return;
+      }
       const rows = await quoteMembersStatement.run(this.db, { keys: JSON.stringify(batch.map(({ key }) => ({ member_id: key.memberId, store_id: key.storeId, local_date: key.localDate }))) });
       const found = new Array<QuoteMember | null>(batch.length).fill(null);
       for (const row of rows) found[Number(row.ord) - 1] = { member: row.member, dayBefore: Number(row.dayBefore) };
