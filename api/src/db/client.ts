@@ -316,10 +316,10 @@ export interface Write {
 }
 
 /**
- * Rows to insert as one jsonb parameter expanded by `jsonb_populate_recordset` (null for no rows):
+ * Rows to insert as one json parameter expanded by `json_populate_recordset` (null for no rows):
  * drizzle's insert builder spends 100–200 µs of CPU a row on type checks, more than deciding a
  * receipt, while this statement is written once for each set of columns and takes one parameter
- * whatever the number of rows. Values go as JSON: jsonb columns as their JSON, timestamps as ISO
+ * whatever the number of rows. Values go as JSON: json and jsonb columns as their JSON, timestamps as ISO
  * strings. A column that no row sets takes its database default (ids, created_at); one that some
  * rows leave out takes its literal default (or NULL) in those rows.
  */
@@ -332,7 +332,8 @@ export function insertWrite<T extends PgTable>(table: T, rows: T["$inferInsert"]
     shape: `insert ${getTableName(table)} ${columns.map(([, column]) => column.name).join()}`,
     sql(_tx, name) {
       const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(", "));
-      return sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${table}, ${sql.placeholder(name("rows"))}::jsonb)`;
+      // The rows as json, not jsonb: each value is converted once, into its column's type, rather than the whole batch first.
+      return sql`insert into ${table} (${names}) select ${names} from json_populate_recordset(null::${table}, ${sql.placeholder(name("rows"))}::json)`;
     },
     values: { rows: JSON.stringify(json) },
   };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const money = (name: string) => bigint(name, { mode: "number" });
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`);
@@ -110,13 +110,15 @@ export const decisions = pgTable(
     receiptId: text("receipt_id"),
     memberId: text("member_id"),
     keyId: text("key_id"),
-    input: jsonb("input").notNull(),
-    result: jsonb("result").notNull(),
+    // json, not jsonb: the log is written on every quote and read back whole, never queried inside,
+    // and PostgreSQL stores json as its text, at about half the CPU of converting it to jsonb.
+    input: json("input").notNull(),
+    result: json("result").notNull(),
     /**
      * For quotes: what the engine saw besides the receipt (member snapshot, same-day total), so
      * that the trace, left out of the stored result, is re-derived exactly on reading.
      */
-    context: jsonb("context"),
+    context: json("context"),
     createdAt: createdAt(),
   },
   (t) => [index("decisions_receipt").on(t.receiptId), index("decisions_member").on(t.memberId)],
