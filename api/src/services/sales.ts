@@ -26,16 +26,32 @@ import { QuoteMembers } from "./quote-members";
 /** A decision as the API answers it: the engine's decision with the id it is logged under. */
 export type ApiDecision = { decisionId: string } & Omit<Decision, "trace"> & { trace: Decision["trace"] };
 
-/** What the engine saw for a quote besides the receipt: enough to decide it again, trace and all. */
-export interface QuoteContext {
+/**
+ * What the engine saw for a sale besides the receipt: enough to decide it again, trace and all.
+ * Logged with quotes and sale commits instead of their trace, which is most of a decision's size.
+ */
+export interface SaleContext {
   member: MemberSnapshot | null;
   dayPayableBefore: number;
 }
 
-/** Re-derives the trace of a logged sale quote from its receipt, context and policy version. */
-export function retraceQuote(registry: PolicyRegistry, policy: { id: string; version: number }, input: unknown, context: QuoteContext): Decision["trace"] {
-  const receipt = receiptSchema.parse(input);
-  return registry.version(policy.id, policy.version).compiled.decide({ receipt, member: context.member, dayPayableBefore: context.dayPayableBefore }).trace;
+/** A logged decision as the log keeps it. */
+export interface LoggedDecision {
+  policyId: string;
+  policyVersion: number;
+  input: unknown;
+  result: unknown;
+  context: unknown;
+}
+
+/** A logged decision's result as it was answered: the trace, left out of a sale's log, re-derived from its receipt, context and policy version. */
+export function answeredResult(registry: PolicyRegistry, logged: LoggedDecision): Record<string, unknown> {
+  const result = logged.result as Record<string, unknown>;
+  if (!logged.context || result.trace !== undefined) return result;
+  const context = logged.context as SaleContext;
+  const receipt = receiptSchema.parse(logged.input);
+  const { trace } = registry.version(logged.policyId, logged.policyVersion).compiled.decide({ receipt, member: context.member, dayPayableBefore: context.dayPayableBefore });
+  return { ...result, trace };
 }
 
 /** What the sales service needs. */
@@ -53,7 +69,9 @@ function bodyHashOf(receipt: Receipt): string {
 }
 
 const findReceiptStatement = statement((db) => db.select().from(receipts).where(eq(receipts.receiptId, sql.placeholder("receiptId"))).limit(1));
-const storedDecisionStatement = statement((db) => db.select({ result: decisions.result }).from(decisions).where(eq(decisions.id, sql.placeholder("decisionId"))).limit(1));
+const storedDecisionStatement = statement((db) =>
+  db.select({ policyId: decisions.policyId, policyVersion: decisions.policyVersion, input: decisions.input, result: decisions.result, context: decisions.context }).from(decisions).where(eq(decisions.id, sql.placeholder("decisionId"))).limit(1),
+);
 
 /** Quotes, commits (sales and returns) and claims: every change a receipt makes, in one transaction each. */
 export class SalesService {
@@ -130,7 +148,7 @@ export class SalesService {
     const db = this.deps.db;
     let decision: Decision;
     let member: MemberRow | null;
-    let context: QuoteContext | null = null;
+    let context: SaleContext | null = null;
     if (receipt.type === "return") {
       // The same body as a transaction: what this return would reverse, as things stand now.
       const original = await this.findReceipt(db, receipt.originalReceiptId!);
@@ -218,7 +236,7 @@ export class SalesService {
   private async storedDecision(tx: Tx, decisionId: string): Promise<ApiDecision> {
     const [row] = await storedDecisionStatement.run(tx, { decisionId });
     if (!row) throw new Error(`decision ${decisionId} is missing from the log`);
-    return row.result as ApiDecision;
+    return answeredResult(this.deps.registry, row) as ApiDecision;
   }
 
   private async replay(tx: Tx, existing: ReceiptRow, bodyHash: string): Promise<ApiDecision> {
@@ -227,7 +245,7 @@ export class SalesService {
   }
 
   private async commitSale(tx: Tx, receipt: Receipt, receiptId: string, bodyHash: string, member: MemberRow | null, principal: Principal, knownDayBefore?: number): Promise<ApiDecision> {
-    const { decision, day, cycle, policy, version } = await this.decideSale(tx, receipt, member, false, knownDayBefore);
+    const { decision, day, cycle, policy, version, snapshot, before } = await this.decideSale(tx, receipt, member, false, knownDayBefore);
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
     const cause: Cause = { decisionId: result.decisionId, receiptId, policyId: decision.policy.id, policyVersion: decision.policy.version, at: receipt.at };
     const ledger = member && cycle ? new MemberLedger(tx, member, policy) : null;
@@ -236,7 +254,8 @@ export class SalesService {
       if (holdsStoredValue(version)) ledger.addStoredValue(-tenderAmount(receipt, "stored_value"), cause, "stored_value_spent");
     }
     // The receipt, its decision and the ledger in one statement, and the COMMIT right behind it.
-    const writes = [...commitWrites(this.deps.log, { receipt, receiptId, bodyHash, result, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null }), ...(ledger?.writes() ?? [])];
+    const context: SaleContext = { member: snapshot, dayPayableBefore: before };
+    const writes = [...commitWrites(this.deps.log, { receipt, receiptId, bodyHash, result, context, localDate: day.date, memberId: member?.id ?? null, keyId: principal.keyId, kind: "commit", originalReceiptId: null, cycleStart: cycle?.start ?? null }), ...(ledger?.writes() ?? [])];
     await finishCommit(tx, writes, member, policy, decision.referrerPoints, cause, day.date);
     return result;
   }
@@ -323,7 +342,7 @@ export class SalesService {
  */
 function commitWrites(
   log: DecisionLog,
-  c: { receipt: Receipt; receiptId: string; bodyHash: string; result: ApiDecision; localDate: string; memberId: string | null; keyId: string; kind: "commit" | "return"; originalReceiptId: string | null; cycleStart: string | null },
+  c: { receipt: Receipt; receiptId: string; bodyHash: string; result: ApiDecision; context?: SaleContext; localDate: string; memberId: string | null; keyId: string; kind: "commit" | "return"; originalReceiptId: string | null; cycleStart: string | null },
 ): (Write | null)[] {
   const { result } = c;
   return [
@@ -345,7 +364,8 @@ function commitWrites(
       pointsEarned: result.points.earned,
       cycleStart: c.cycleStart,
     }]),
-    log.entry({ id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result }),
+    // A sale's trace is left out, its context kept (see SaleContext); a return's decision is logged whole.
+    log.entry({ id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result: c.context ? { ...result, trace: undefined } : result, context: c.context ?? null }),
   ];
 }
 

@@ -7,7 +7,7 @@ import { decisions } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { commonErrors, decisionSchema, notFound } from "../../schemas";
 import type { Services } from "../../services";
-import { retraceQuote, type QuoteContext } from "../../services/sales";
+import { answeredResult } from "../../services/sales";
 import { validationHook } from "../validation";
 
 const quote = createRoute({
@@ -41,8 +41,7 @@ export function decisionsRoutes(services: Services) {
       const [row] = await services.db.select().from(decisions).where(eq(decisions.id, c.req.valid("param").id)).limit(1);
       if (!row) throw new ApiError("not_found", `no decision "${c.req.valid("param").id}"`);
       const policy = { id: row.policyId, version: row.policyVersion };
-      let result = row.result as Record<string, unknown>;
-      if (row.context && result.trace === undefined) result = { ...result, trace: retraceQuote(services.registry, policy, row.input, row.context as QuoteContext) };
+      const result = answeredResult(services.registry, row);
       return c.json({ id: row.id, kind: row.kind, policy, receiptId: row.receiptId, memberId: row.memberId, keyId: row.keyId, input: row.input, result, createdAt: row.createdAt }, 200);
     });
 }
