@@ -38,9 +38,10 @@ interface Waiting {
 /**
  * Reads the members of quotes in batches: every quote that asks within one turn of the event loop
  * (requests that arrived together) is answered by one statement, run as soon as that turn ends, so
- * nothing waits on a timer. A quote is the till's hot path, and a statement per quote cost the
- * service and PostgreSQL more than everything else the quote does; under load, a statement now
- * serves several. When the statement fails, every quote of its batch fails with its error.
+ * nothing waits on a timer. Under load a statement serves several quotes: at 2,000 quotes/s on
+ * the 2-core bench machine, batching (with the storable-JSON pre-check) cut the service's CPU a
+ * quote from about 630 to 520 µs and PostgreSQL's from about 230 to 200. When the statement
+ * fails, every quote of its batch fails with its error.
  */
 export class QuoteMembers {
   private waiting: Waiting[] = [];
