@@ -36,9 +36,7 @@ const evaluateScope: ScopeEvaluator = ({ rules, contexts }) => {
   for (let c = 0; c < contexts.length; c++) {
     const ctx = contexts[c]!;
     const set = conditions.falseLeaves(ctx);
-    const flags = new Array<boolean>(rules.length);
-    for (let r = 0; r < rules.length; r++) flags[r] = conditions.fires(r, set, ctx);
-    fired[c] = flags;
+    fired[c] = conditions.firedFlags(set, ctx);
     falseLeaves[c] = set;
   }
   return { fired, falseLeaves };

@@ -341,12 +341,17 @@ export function factsReadBy(condition: Condition, named: NamedConditions, into: 
 export interface ScopeConditions {
   /** The bit set of the scope's distinct leaves that are false in `ctx`. */
   falseLeaves(ctx: FactContext): number;
-  /** Whether rule `r` (its index in the scope) fires in `ctx`, whose bit set `falseLeaves` gave. */
-  fires(r: number, falseLeaves: number, ctx: FactContext): boolean;
   /** The failed list of rule `r` in `ctx`, as its condition's `failed` gives it. */
   failed(r: number, falseLeaves: number, ctx: FactContext): readonly string[];
   /** `failed` of rule `r` as a function of its own: a call site that serves one rule stays monomorphic. */
   failedOf(r: number): (falseLeaves: number, ctx: FactContext) => readonly string[];
+  /** For every rule in order (its index in the scope), whether it fires in `ctx`, whose bit set `falseLeaves` gave: a new list. */
+  firedFlags(falseLeaves: number, ctx: FactContext): boolean[];
+  /**
+   * For a rule the bit set decides (a flat `all`): the bit of each of its leaves, in order, and its
+   * failed list by its own bit set (bit i when its i-th leaf is false); null for any other rule.
+   */
+  leavesOf(r: number): { bits: readonly number[]; failedFor: (mask: number) => readonly string[] } | null;
 }
 
 /** A rule of a scope: where its leaves sit in the scope's bit set, or null when its own condition decides it. */
@@ -460,13 +465,31 @@ export function scopeConditions(conditions: readonly CompiledCondition[], genera
     };
   };
   const failed = rules.map((_, r) => failedOf(r));
+  const fires = (r: number, falseLeaves: number, ctx: FactContext): boolean => {
+    const rule = rules[r]!;
+    return rule.bits === null ? rule.condition.test(ctx) : (falseLeaves & rule.mask) === 0;
+  };
+  const firedFlags = (falseLeaves: number, ctx: FactContext): boolean[] => {
+    const flags = new Array<boolean>(rules.length);
+    for (let r = 0; r < rules.length; r++) flags[r] = fires(r, falseLeaves, ctx);
+    return flags;
+  };
   return {
     falseLeaves: (generateCode ? generatedFalseLeaves(leaves, factSlots, slotFacts) : null) ?? interpreted,
-    fires: (r, falseLeaves, ctx) => {
-      const rule = rules[r]!;
-      return rule.bits === null ? rule.condition.test(ctx) : (falseLeaves & rule.mask) === 0;
-    },
     failed: (r, falseLeaves, ctx) => failed[r]!(falseLeaves, ctx),
     failedOf: (r) => failed[r]!,
+    firedFlags: (generateCode ? generatedFiredFlags(rules) : null) ?? firedFlags,
+    leavesOf: (r) => {
+      const { condition, bits } = rules[r]!;
+      return bits === null ? null : { bits, failedFor: condition.failedFor! };
+    },
   };
+}
+
+/** `firedFlags` generated as one list literal: each rule the bit set decides one mask test, any other its own condition's test. Null where the runtime forbids generated code. */
+function generatedFiredFlags(rules: readonly ScopedRule[]): ((falseLeaves: number, ctx: FactContext) => boolean[]) | null {
+  const tests: Test[] = [];
+  const flags = rules.map((rule) => (rule.bits === null ? `k${tests.push(rule.condition.test) - 1}(ctx)` : `(set & ${rule.mask}) === 0`));
+  const names = tests.map((_, i) => `k${i}`).join(", ");
+  return runGenerated("tests", `"use strict"; const [${names}] = tests; return function firedFlags(set, ctx) { return [${flags.join(", ")}]; };`, tests);
 }

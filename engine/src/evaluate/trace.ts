@@ -98,10 +98,12 @@ export function scopeTracer(rules: readonly PlannedRule[], generateCode = true):
   const constants: unknown[] = [conditions, interpreted];
   const body = rules.map((rule, r) => {
     const copies = rule.sharesFactsWith === r ? `const f${r} = { ${rule.facts.map((name) => `${JSON.stringify(name)}: ${isLineFact(name) ? "line" : "receipt"}[${JSON.stringify(name)}]`).join(", ")} }; ` : "";
-    const failed = `k${constants.push(conditions.failedOf(r)) - 1}`;
+    // A rule the bit set decides gets its own bit set straight from the scope's (bit i: its i-th leaf is false).
+    const leaves = conditions.leavesOf(r);
+    const failed = leaves === null ? `k${constants.push(conditions.failedOf(r)) - 1}(set, ctx)` : `k${constants.push(leaves.failedFor) - 1}(${leaves.bits.map((bit, i) => `((set >>> ${bit}) & 1) << ${i}`).join(" | ") || "0"})`;
     const head = `rule: ${JSON.stringify(rule.id)}, scope: ${JSON.stringify(rule.scope)},${withLine ? " lineId," : ""}`;
     const facts = `facts: f${rule.sharesFactsWith}`;
-    return `${copies}e = fired[${r}] ? { ${head} fired: true, ${facts} } : { ${head} fired: false, ${facts}, failed: ${failed}(set, ctx) }; note = notes[${r}]; if (note) e.note = note; into[at++] = e;`;
+    return `${copies}e = fired[${r}] ? { ${head} fired: true, ${facts} } : { ${head} fired: false, ${facts}, failed: ${failed} }; note = notes[${r}]; if (note) e.note = note; into[at++] = e;`;
   });
   const names = constants.map((_, i) => `k${i}`).join(", ");
   const source = `"use strict"; const [${names}] = constants; return function trace(ctx, fired, set, notes, lineId, into, at) { if ((lineId !== undefined) !== ${withLine}) return k1(ctx, fired, set, notes, lineId, into, at); if (set === undefined) set = k0.falseLeaves(ctx); const receipt = ctx.receipt; const line = ctx.line ?? receipt; let e; let note; ${body.join(" ")} return at; };`;
