@@ -401,9 +401,7 @@ function generatedFalseLeaves(leaves: readonly Leaf[], factSlots: readonly numbe
     } else holds = `${constant(leaf.test)}(ctx)`;
     return `if (!(${holds})) set |= ${1 << i};`;
   });
-  const names = constants.map((_, i) => `k${i}`).join(", ");
-  const source = `"use strict"; const [${names}] = constants; return function falseLeaves(ctx) { const receipt = ctx.receipt; const line = ctx.line; ${reads.join(" ")} let set = 0; ${tests.join(" ")} return set; };`;
-  return runGenerated<(ctx: FactContext) => number>("constants", source, constants);
+  return runGenerated<(ctx: FactContext) => number>(constants, `return function falseLeaves(ctx) { const receipt = ctx.receipt; const line = ctx.line; ${reads.join(" ")} let set = 0; ${tests.join(" ")} return set; };`);
 }
 
 /**
@@ -490,6 +488,5 @@ export function scopeConditions(conditions: readonly CompiledCondition[], genera
 function generatedFiredFlags(rules: readonly ScopedRule[]): ((falseLeaves: number, ctx: FactContext) => boolean[]) | null {
   const tests: Test[] = [];
   const flags = rules.map((rule) => (rule.bits === null ? `k${tests.push(rule.condition.test) - 1}(ctx)` : `(set & ${rule.mask}) === 0`));
-  const names = tests.map((_, i) => `k${i}`).join(", ");
-  return runGenerated("tests", `"use strict"; const [${names}] = tests; return function firedFlags(set, ctx) { return [${flags.join(", ")}]; };`, tests);
+  return runGenerated(tests, `return function firedFlags(set, ctx) { return [${flags.join(", ")}]; };`);
 }

@@ -46,8 +46,8 @@ describe("generated code", () => {
     vi.unstubAllGlobals();
   });
 
-  it("returns what the generated body returns", () => {
-    expect(runGenerated<number>("n", "return n + 1;", 41)).toBe(42);
+  it("returns what the generated body returns, with the constants named k0, k1, …", () => {
+    expect(runGenerated<number>([41, 1], "return k0 + k1;")).toBe(42);
   });
 
   it("gives null where the runtime forbids generated code, and throws on a fault of the generator", () => {
@@ -59,9 +59,9 @@ describe("generated code", () => {
         }
       },
     );
-    expect(runGenerated("n", "return n;", 1)).toBeNull();
+    expect(runGenerated([1], "return k0;")).toBeNull();
     vi.unstubAllGlobals();
-    expect(() => runGenerated("n", "return n +;", 1)).toThrow(SyntaxError);
+    expect(() => runGenerated([1], "return k0 +;")).toThrow(SyntaxError);
   });
 
   it.each([

@@ -74,7 +74,7 @@ export function planPolicy(policy: Policy, generateCode = true): PolicyPlan {
       scope: rule.scope,
       effect: rule.event,
       facts,
-      copyFacts: factsCopier(facts),
+      copyFacts: factsCopier(facts, generateCode),
       sharesFactsWith: sharesFactsWith >= 0 ? sharesFactsWith : inScope.length,
       condition: compileCondition(rule.conditions, policy.conditions, `/rules/${index}/conditions`),
     });
@@ -82,10 +82,7 @@ export function planPolicy(policy: Policy, generateCode = true): PolicyPlan {
   const scopes = emptyScopes<PlannedRule>();
   const tracers = {} as Record<RuleScope, ScopeTracer>;
   for (const scope of Object.keys(scopes) as RuleScope[]) {
-    const decided = scopeConditions(
-      unplanned[scope].map((rule) => rule.condition),
-      generateCode,
-    );
+    const decided = scopeConditions(unplanned[scope].map((rule) => rule.condition), generateCode);
     scopes[scope] = unplanned[scope].map((rule) => ({ ...rule, scopeConditions: decided }));
     tracers[scope] = scopeTracer(scopes[scope], generateCode);
   }

@@ -11,15 +11,21 @@ export type FactsCopier = (ctx: FactContext) => Record<string, unknown>;
  * from the line, every other fact from the receipt. Generated as one object literal when the
  * runtime allows it: the object is then allocated at its final shape with every property read
  * monomorphic, where copying name by name in a loop cost more than the rest of a trace entry.
- * Names enter the source only as JSON string literals, so no name can be more than a key.
+ * Names enter the source only as JSON string literals, so no name can be more than a key. Without
+ * `generateCode`, the copier copies by name.
  */
-export function factsCopier(facts: readonly string[]): FactsCopier {
+export function factsCopier(facts: readonly string[], generateCode = true): FactsCopier {
+  const copier = generateCode ? runGenerated<FactsCopier>([], `return (ctx) => { const receipt = ctx.receipt; const line = ctx.line ?? receipt; return ${factsLiteral(facts)}; };`) : null;
+  return copier ?? factsCopierByName(facts);
+}
+
+/** The source of an object literal of `facts`, read from `line` (line-only facts) or `receipt`, the names of the generated code. */
+function factsLiteral(facts: readonly string[]): string {
   const properties = facts.map((name) => {
     const key = JSON.stringify(name);
     return `${key}: ${isLineFact(name) ? "line" : "receipt"}[${key}]`;
   });
-  const copier = runGenerated<FactsCopier>("facts", `"use strict"; return (ctx) => { const receipt = ctx.receipt; const line = ctx.line ?? receipt; return { ${properties.join(", ")} }; };`, null);
-  return copier ?? factsCopierByName(facts);
+  return `{ ${properties.join(", ")} }`;
 }
 
 /** The copier factsCopier falls back on: the same object, copied name by name. */
@@ -97,7 +103,7 @@ export function scopeTracer(rules: readonly PlannedRule[], generateCode = true):
   const withLine = rules[0]!.scope === "line";
   const constants: unknown[] = [conditions, interpreted];
   const body = rules.map((rule, r) => {
-    const copies = rule.sharesFactsWith === r ? `const f${r} = { ${rule.facts.map((name) => `${JSON.stringify(name)}: ${isLineFact(name) ? "line" : "receipt"}[${JSON.stringify(name)}]`).join(", ")} }; ` : "";
+    const copies = rule.sharesFactsWith === r ? `const f${r} = ${factsLiteral(rule.facts)}; ` : "";
     // A rule the bit set decides gets its own bit set straight from the scope's (bit i: its i-th leaf is false).
     const leaves = conditions.leavesOf(r);
     const failed = leaves === null ? `k${constants.push(conditions.failedOf(r)) - 1}(set, ctx)` : `k${constants.push(leaves.failedFor) - 1}(${leaves.bits.map((bit, i) => `((set >>> ${bit}) & 1) << ${i}`).join(" | ") || "0"})`;
@@ -105,9 +111,8 @@ export function scopeTracer(rules: readonly PlannedRule[], generateCode = true):
     const facts = `facts: f${rule.sharesFactsWith}`;
     return `${copies}e = fired[${r}] ? { ${head} fired: true, ${facts} } : { ${head} fired: false, ${facts}, failed: ${failed} }; note = notes[${r}]; if (note) e.note = note; into[at++] = e;`;
   });
-  const names = constants.map((_, i) => `k${i}`).join(", ");
-  const source = `"use strict"; const [${names}] = constants; return function trace(ctx, fired, set, notes, lineId, into, at) { if ((lineId !== undefined) !== ${withLine}) return k1(ctx, fired, set, notes, lineId, into, at); if (set === undefined) set = k0.falseLeaves(ctx); const receipt = ctx.receipt; const line = ctx.line ?? receipt; let e; let note; ${body.join(" ")} return at; };`;
-  return runGenerated<ScopeTracer>("constants", source, constants) ?? interpreted;
+  const source = `return function trace(ctx, fired, set, notes, lineId, into, at) { if ((lineId !== undefined) !== ${withLine}) return k1(ctx, fired, set, notes, lineId, into, at); if (set === undefined) set = k0.falseLeaves(ctx); const receipt = ctx.receipt; const line = ctx.line ?? receipt; let e; let note; ${body.join(" ")} return at; };`;
+  return runGenerated<ScopeTracer>(constants, source) ?? interpreted;
 }
 
 // Lean entries read no facts: one empty object serves them all, frozen so that none can change it for the others.
