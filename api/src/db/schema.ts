@@ -115,8 +115,8 @@ export const decisions = pgTable(
     input: json("input").notNull(),
     result: json("result").notNull(),
     /**
-     * For quotes: what the engine saw besides the receipt (member snapshot, same-day total), so
-     * that the trace, left out of the stored result, is re-derived exactly on reading.
+     * For sale quotes and sale commits: what the engine saw besides the receipt (member snapshot,
+     * same-day total), so that the trace, left out of the stored result, is re-derived exactly on reading.
      */
     context: json("context"),
     createdAt: createdAt(),

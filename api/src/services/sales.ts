@@ -44,6 +44,11 @@ export interface LoggedDecision {
   context: unknown;
 }
 
+/** What the log keeps of an answered decision: a sale's context in place of its trace (see answeredResult), anything else whole. */
+export function loggedResult(result: ApiDecision, context: SaleContext | null): Pick<LoggedDecision, "result" | "context"> {
+  return context ? { result: { ...result, trace: undefined }, context } : { result, context: null };
+}
+
 /** A logged decision's result as it was answered: the trace, left out of a sale's log, re-derived from its receipt, context and policy version. */
 export function answeredResult(registry: PolicyRegistry, logged: LoggedDecision): Record<string, unknown> {
   const result = logged.result as Record<string, unknown>;
@@ -163,10 +168,7 @@ export class SalesService {
       context = { member: decided.snapshot, dayPayableBefore: decided.before };
     }
     const result: ApiDecision = { decisionId: newId("d"), ...decision };
-    // A sale quote's trace is left out of the log (it is most of its size, and quotes are most of
-    // the traffic); the context the engine saw is kept instead, so reading re-derives it exactly.
-    const logged = context ? { ...result, trace: undefined } : result;
-    this.deps.log.enqueue({ id: result.decisionId, kind: "quote", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId: receipt.receiptId ?? null, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, result: logged, context });
+    this.deps.log.enqueue({ id: result.decisionId, kind: "quote", policyId: decision.policy.id, policyVersion: decision.policy.version, receiptId: receipt.receiptId ?? null, memberId: member?.id ?? null, keyId: principal.keyId, input: receipt, ...loggedResult(result, context) });
     return result;
   }
 
@@ -364,8 +366,8 @@ function commitWrites(
       pointsEarned: result.points.earned,
       cycleStart: c.cycleStart,
     }]),
-    // A sale's trace is left out, its context kept (see SaleContext); a return's decision is logged whole.
-    log.entry({ id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, result: c.context ? { ...result, trace: undefined } : result, context: c.context ?? null }),
+    // A return's decision (no context) is logged whole.
+    log.entry({ id: result.decisionId, kind: c.kind, policyId: result.policy.id, policyVersion: result.policy.version, receiptId: c.receiptId, memberId: c.memberId, keyId: c.keyId, input: c.receipt, ...loggedResult(result, c.context ?? null) }),
   ];
 }
 
