@@ -1,3 +1,5 @@
+import type { RequestListener } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { authenticate, securityScheme, type AppEnv } from "./auth";
@@ -9,16 +11,20 @@ import { auditRoutes } from "./routes/audit/index";
 import { simulationsRoutes } from "./routes/simulations/index";
 import { serveEditor } from "./editor-static";
 import { programsRoutes } from "./routes/programs/index";
-import { decisionsRoutes } from "./routes/decisions/index";
+import { decisionsRoutes, quoteCall } from "./routes/decisions/index";
+import { posListener } from "./pos-listener";
 import { lifecycleRoutes } from "./routes/lifecycle/index";
 import { membersRoutes } from "./routes/members/index";
-import { transactionsRoutes } from "./routes/transactions/index";
+import { commitCall, transactionsRoutes } from "./routes/transactions/index";
 import { whoamiRoutes } from "./routes/whoami/index";
 import type { Services } from "./services";
 import { storableJson } from "./storable-json";
 
 /** A structured log line; callers never put keys or request bodies in it. */
 export type Logger = (line: Record<string, unknown>) => void;
+
+/** Request bodies are refused (413) above this many bytes unless configured otherwise. */
+const DEFAULT_BODY_LIMIT = 1_000_000;
 
 /** What the app needs besides its services. */
 export interface AppOptions {
@@ -50,7 +56,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     c.res.headers.set("x-request-id", requestId);
     log({ level: "info", requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.get("principal")?.keyId });
   });
-  app.use("/v1/*", limitBody(options.bodyLimit ?? 1_000_000));
+  app.use("/v1/*", limitBody(options.bodyLimit ?? DEFAULT_BODY_LIMIT));
   app.use("/v1/*", authenticate(services.keys));
   app.use("/v1/*", storableJson());
   if (options.editorDir) app.use("*", serveEditor(options.editorDir));
@@ -81,3 +87,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
 /** The app's type, for the editor's typed client. */
 export type AppType = ReturnType<typeof createApp>;
+
+/** What node:http serves: the POS calls of every receipt on their own path (see posListener), everything else by the app. */
+export function createRequestListener(services: Services, options: AppOptions = {}): RequestListener {
+  const app = createApp(services, options);
+  return posListener(services, { calls: [quoteCall, commitCall], bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, logger: options.logger ?? (() => {}) }, getRequestListener(app.fetch));
+}

@@ -92,15 +92,19 @@ export class KeyStore {
   }
 }
 
+/** The caller of an `Authorization` header: 401 unless it is `Bearer <key>` with a known key. */
+export async function principalOf(keys: KeyStore, header: string | undefined): Promise<Principal> {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
+  if (!match) throw new ApiError("unauthorized", "send Authorization: Bearer <key>");
+  const principal = await keys.authenticate(match[1]!);
+  if (!principal) throw new ApiError("unauthorized", "unknown or revoked API key");
+  return principal;
+}
+
 /** Requires `Authorization: Bearer <key>` with a known key; 401 otherwise. */
 export function authenticate(keys: KeyStore) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError("unauthorized", "send Authorization: Bearer <key>");
-    const principal = await keys.authenticate(match[1]!);
-    if (!principal) throw new ApiError("unauthorized", "unknown or revoked API key");
-    c.set("principal", principal);
+    c.set("principal", await principalOf(keys, c.req.header("authorization")));
     await next();
   });
 }
@@ -116,11 +120,15 @@ export function allowRoles(...allowed: Role[]) {
   return { middleware: [requireRole(...allowed)], security: [{ [securityScheme]: allowed }] };
 }
 
+/** 403 unless the principal has one of the allowed roles. */
+export function checkRole(principal: Principal, allowed: readonly Role[]): void {
+  if (!allowed.includes(principal.role)) throw new ApiError("forbidden", `role "${principal.role}" may not call this; allowed: ${allowed.join(", ")}`);
+}
+
 /** Allows the route to the given roles only; 403 for any other. */
 export function requireRole(...allowed: Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const { role } = c.get("principal");
-    if (!allowed.includes(role)) throw new ApiError("forbidden", `role "${role}" may not call this; allowed: ${allowed.join(", ")}`);
+    checkRole(c.get("principal"), allowed);
     await next();
   });
 }

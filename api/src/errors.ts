@@ -83,8 +83,15 @@ function describeError(error: unknown, depth = 0): string {
   return error.stack ?? error.message;
 }
 
-/** Renders any error as RFC 9457 problem details; only 5xx are logged, never with request secrets. */
-export function renderError(error: unknown, c: Context, log: (line: Record<string, unknown>) => void): Response {
+/** An error as the API answers it: status, headers and the problem document's text. */
+export interface Problem {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Any error as RFC 9457 problem details; only 5xx are logged, never with request secrets. */
+export function problemOf(error: unknown, requestId: string | undefined, log: (line: Record<string, unknown>) => void): Problem {
   let problem: ApiError;
   if (error instanceof ApiError) problem = error;
   else if (error instanceof HTTPException) {
@@ -92,7 +99,6 @@ export function renderError(error: unknown, c: Context, log: (line: Record<strin
     problem = new ApiError(code, error.message || TITLES[code]);
   } else if (isUnavailable(error)) problem = new ApiError("unavailable", "the database is out of reach; retry shortly");
   else problem = new ApiError("internal", "an unexpected error occurred");
-  const requestId = c.get("requestId" as never) as string | undefined;
   if (problem.status >= 500) log({ level: "error", requestId, code: problem.code, error: describeError(error) });
   const body = {
     type: `urn:problem:${problem.code}`,
@@ -106,7 +112,18 @@ export function renderError(error: unknown, c: Context, log: (line: Record<strin
   };
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (problem.status === 503) headers["retry-after"] = "1";
-  return new Response(JSON.stringify(body), { status: problem.status, headers });
+  return { status: problem.status, headers, body: JSON.stringify(body) };
+}
+
+/** Renders any error as a Hono response (see problemOf). */
+export function renderError(error: unknown, c: Context, log: (line: Record<string, unknown>) => void): Response {
+  const { status, headers, body } = problemOf(error, c.get("requestId" as never) as string | undefined, log);
+  return new Response(body, { status, headers });
+}
+
+/** The 400 of a body that is not JSON, worded as Hono's validators word it, which the other routes answer with. */
+export function malformedJson(): ApiError {
+  return new ApiError("invalid_request", "Malformed JSON in request body");
 }
 
 /** Whether a database error (or one it caused) is a unique violation: another request stored the same key first. */

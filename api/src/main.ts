@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
-import { createApp, type Logger } from "./app";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequestListener, type Logger } from "./app";
 import { KeyStore } from "./auth";
 import { superviseWorkers } from "./cluster";
 import { loadConfig, type Config } from "./config";
@@ -54,8 +54,8 @@ async function serveHttp(config: Config, database: Database, logger: Logger, onL
   await services.registry.reload();
   // Other processes on the database (workers, other machines) publish versions and revoke keys too.
   const unfollow = database.driver === "postgres" ? await services.changes.follow(database) : async () => {};
-  const app = createApp(services, { bodyLimit: config.BODY_LIMIT, logger, editorDir: config.EDITOR_DIR });
-  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => onListening(info.port, services.registry.programs())) as Server;
+  const server: Server = createServer(createRequestListener(services, { bodyLimit: config.BODY_LIMIT, logger, editorDir: config.EDITOR_DIR }));
+  server.listen(config.PORT, () => onListening((server.address() as AddressInfo).port, services.registry.programs()));
   let stopping = false;
   const stop = () => {
     if (stopping) return;

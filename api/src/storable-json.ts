@@ -49,6 +49,12 @@ export function mayBeUnstorable(text: string, maxDepth = MAX_JSON_DEPTH): boolea
   return false;
 }
 
+/** 400 when a parsed JSON body (`text` as sent) holds what the database cannot store or nests too deep. */
+export function refuseUnstorableBody(text: string, body: unknown): void {
+  const field = mayBeUnstorable(text) ? unstorableField(body) : null;
+  if (field) throw new ApiError("invalid_request", "1 invalid field", [field]);
+}
+
 function decoded(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -77,8 +83,7 @@ export function storableJson() {
     } catch {
       return next();
     }
-    const field = mayBeUnstorable(text) ? unstorableField(body) : null;
-    if (field) throw new ApiError("invalid_request", "1 invalid field", [field]);
+    refuseUnstorableBody(text, body);
     // Hono caches the body's text but parses it again on each json(): the route's validator gets
     // this parse instead, which nothing else keeps.
     Object.defineProperty(c.req, "json", { value: () => Promise.resolve(body) });

@@ -1,5 +1,7 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import postgres from "postgres";
-import { createApp } from "../src/app";
+import { createRequestListener } from "../src/app";
 import type { Role } from "../src/auth";
 import { createDb, type Database } from "../src/db/client";
 import { newId } from "../src/ids";
@@ -69,13 +71,15 @@ export class TestClock {
   }
 }
 
-/** A running app over a fresh database, with one key per role and a JSON request helper. */
+/** A running service over a fresh database, served on a loopback port as `npm start` serves it, with one key per role and a JSON request helper. */
 export interface TestApp {
   services: Services;
   database: Database;
   clock: TestClock;
   keys: Record<Role, string>;
   logs: Record<string, unknown>[];
+  /** Where the service listens: http://127.0.0.1:<port>. */
+  origin: string;
   request(method: string, path: string, options?: { role?: Role | null; key?: string; body?: unknown; rawBody?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -87,7 +91,9 @@ export async function createTestApp(driver: "pglite" | "postgres" = "pglite", op
   const services = createServices(database.db, { defaultProgram: "beiguo", now: clock.now });
   await services.registry.reload();
   const logs: Record<string, unknown>[] = [];
-  const app = createApp(services, { logger: (line) => logs.push(line), bodyLimit: 200_000 });
+  const server = createServer(createRequestListener(services, { logger: (line) => logs.push(line), bodyLimit: 200_000 }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const keys = {} as Record<Role, string>;
   for (const role of ["pos", "marketer", "approver", "auditor", "admin"] as const) keys[role] = (await services.keys.create(role, `test ${role}`)).key;
   return {
@@ -96,12 +102,13 @@ export async function createTestApp(driver: "pglite" | "postgres" = "pglite", op
     clock,
     keys,
     logs,
+    origin,
     async request(method, path, { role = "admin", key, body, rawBody } = {}) {
       const headers: Record<string, string> = {};
       const bearer = key ?? (role ? keys[role] : undefined);
       if (bearer) headers.authorization = `Bearer ${bearer}`;
       if (body !== undefined || rawBody !== undefined) headers["content-type"] = "application/json";
-      const res = await app.request(path, { method, headers, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
+      const res = await fetch(origin + path, { method, headers, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -112,6 +119,8 @@ export async function createTestApp(driver: "pglite" | "postgres" = "pglite", op
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
       await services.log.flush();
       await database.close();
     },

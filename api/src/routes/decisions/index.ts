@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { receiptSchema } from "../../../../engine/src/index";
 import { allowRoles, type AppEnv } from "../../auth";
+import type { PosCall } from "../../pos-listener";
 import { decisions } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { commonErrors, decisionSchema, notFound } from "../../schemas";
@@ -10,11 +11,19 @@ import type { Services } from "../../services";
 import { answeredResult } from "../../services/sales";
 import { validationHook } from "../validation";
 
+/** A quote, as this route and the POS listener serve it. */
+export const quoteCall: PosCall = {
+  path: "/v1/decisions",
+  roles: ["pos", "marketer", "approver", "admin"],
+  schema: receiptSchema,
+  answer: async (services, receipt, principal) => ({ status: 200, body: await services.sales.quote(receipt, principal) }),
+};
+
 const quote = createRoute({
   method: "post",
   path: "/",
   summary: "Quote: the decision for a receipt, changing nothing",
-  ...allowRoles("pos", "marketer", "approver", "admin"),
+  ...allowRoles(...quoteCall.roles),
   request: { body: { content: { "application/json": { schema: receiptSchema } }, required: true } },
   responses: { 200: { description: "The decision", content: { "application/json": { schema: decisionSchema } } }, ...commonErrors, ...notFound },
 });
@@ -35,7 +44,7 @@ const read = createRoute({
 /** Quotes and the decision log. */
 export function decisionsRoutes(services: Services) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(quote, async (c) => c.json(await services.sales.quote(c.req.valid("json"), c.get("principal")), 200))
+    .openapi(quote, async (c) => c.json((await quoteCall.answer(services, c.req.valid("json"), c.get("principal"))).body, 200))
     .openapi(read, async (c) => {
       await services.log.flush();
       const [row] = await services.db.select().from(decisions).where(eq(decisions.id, c.req.valid("param").id)).limit(1);
