@@ -328,15 +328,50 @@ export function insertWrite<T extends PgTable>(table: T, rows: T["$inferInsert"]
   const values = rows as Record<string, unknown>[];
   const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([property]) => values.some((row) => row[property] !== undefined));
   const json = values.map((row) => Object.fromEntries(columns.map(([property, column]) => [column.name, row[property] !== undefined ? row[property] : literalDefault(column)])));
+  return populateWrite(table, columns.map(([, column]) => column.name), JSON.stringify(json));
+}
+
+/** The insert of insertWrite: rows given as the text of a JSON array of objects keyed by column name. */
+function populateWrite(table: PgTable, columnNames: string[], rowsJson: string): Write {
   return {
-    shape: `insert ${getTableName(table)} ${columns.map(([, column]) => column.name).join()}`,
+    shape: `insert ${getTableName(table)} ${columnNames.join()}`,
     sql(_tx, name) {
-      const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(", "));
+      const names = sql.raw(columnNames.map((column) => `"${column}"`).join(", "));
       // The rows as json, not jsonb: each value is converted once, into its column's type, rather than the whole batch first.
       return sql`insert into ${table} (${names}) select ${names} from json_populate_recordset(null::${table}, ${sql.placeholder(name("rows"))}::json)`;
     },
-    values: { rows: JSON.stringify(json) },
+    values: { rows: rowsJson },
   };
+}
+
+/**
+ * Rows of a fixed set of columns, each turned into JSON when it comes and inserted later with
+ * others (as insertWrite inserts them): a buffer of such rows holds one string each rather than
+ * its object graph, and the insert only joins them. A property a row leaves undefined is NULL;
+ * the table's other columns take their database defaults.
+ */
+export class JsonRows<T extends PgTable> {
+  private readonly columns: [property: string, name: string][];
+
+  constructor(
+    private readonly table: T,
+    properties: readonly (keyof T["$inferInsert"] & string)[],
+  ) {
+    const columns = getTableColumns(table) as Record<string, Column>;
+    this.columns = properties.map((property) => [property, columns[property]!.name]);
+  }
+
+  /** One row's JSON. */
+  json(row: T["$inferInsert"]): string {
+    const named: Record<string, unknown> = {};
+    for (const [property, name] of this.columns) named[name] = (row as Record<string, unknown>)[property];
+    return JSON.stringify(named);
+  }
+
+  /** The insert of rows made by `json`, for writeTogether; null for none. */
+  write(rows: string[]): Write | null {
+    return rows.length === 0 ? null : populateWrite(this.table, this.columns.map(([, name]) => name), `[${rows.join(",")}]`);
+  }
 }
 
 // The SQL of writeTogether by the shapes of its writes: a few combinations, each written once.

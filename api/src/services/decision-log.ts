@@ -1,15 +1,21 @@
-import { insertRows, insertWrite, writeTogether, type Db, type Tx, type Write } from "../db/client";
+import { insertWrite, JsonRows, writeTogether, type Db, type Tx, type Write } from "../db/client";
 import { decisions } from "../db/schema";
 
 /** One logged decision: what was asked, under which policy version, and what was answered. */
 export type DecisionRecord = typeof decisions.$inferInsert;
 
+/** What a buffered record keeps: every column but created_at, which is the time it is written. */
+const BUFFERED = ["id", "kind", "policyId", "policyVersion", "receiptId", "memberId", "keyId", "input", "result", "context"] as const;
+
 /**
  * The decision log. Commits log inside their own transaction; quotes are buffered and written
- * in batches so that a quote costs no database round trip, and `flush` empties the buffer.
+ * in batches so that a quote costs no database round trip, and `flush` empties the buffer. A
+ * buffered record is kept as its JSON, made when it comes: the batch's insert only joins them,
+ * and the records' objects are garbage as soon as their request is answered.
  */
 export class DecisionLog {
-  private buffer: DecisionRecord[] = [];
+  private readonly rows = new JsonRows(decisions, BUFFERED);
+  private buffer: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -32,7 +38,7 @@ export class DecisionLog {
 
   /** Logs a quote soon, in a batch. */
   enqueue(record: DecisionRecord): void {
-    this.buffer.push(record);
+    this.buffer.push(this.rows.json(record));
     if (this.buffer.length >= this.maxBuffer) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
   }
@@ -46,13 +52,13 @@ export class DecisionLog {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        // One statement with one parameter, however many records (see insertRows).
-        await insertRows(this.db, decisions, batch);
+        // One statement with one parameter, however many records (see insertWrite).
+        await writeTogether(this.db, [this.rows.write(batch)]);
       } catch {
         // One bad record must not lose the others: write them one by one, reporting those that fail.
         for (const record of batch) {
           try {
-            await insertRows(this.db, decisions, [record]);
+            await writeTogether(this.db, [this.rows.write([record])]);
           } catch (error) {
             this.onError(error);
           }
