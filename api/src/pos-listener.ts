@@ -85,8 +85,10 @@ export function posListener(services: Services, options: PosListenerOptions, nex
     } catch (error) {
       ({ status, headers, body } = problemOf(error, requestId, log));
     }
-    res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body), "x-request-id": requestId });
-    res.end(body);
+    // Encoded once, for its length and for the socket.
+    const bytes = Buffer.from(body);
+    res.writeHead(status, { ...headers, "content-length": bytes.length, "x-request-id": requestId });
+    res.end(bytes);
     log({ level: "info", requestId, method: "POST", path: call.path, status, ms: Math.round((performance.now() - started) * 100) / 100, key: principal?.keyId });
   }
 
