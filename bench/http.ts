@@ -3,10 +3,12 @@
  * against the service in a child process, on PGlite and on PostgreSQL: saturating (autocannon)
  * and, on PostgreSQL, at the targets' rates sent open loop at a constant pace (bench/paced.ts).
  */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { generateRawSales } from "./generate";
 import { pacedLoad } from "./paced";
-import { postgresAvailable, startServer, type BenchServer } from "./server";
+import { freePort, postgresAvailable, startServer, type BenchServer } from "./server";
 import type { Figure, SectionResult } from "./section";
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -21,6 +23,8 @@ const QUOTE_RATE = 3_000;
 /** Half the target: the service's latency where the machine is not saturated. */
 const QUOTE_HALF_RATE = QUOTE_RATE / 2;
 const COMMIT_RATE = 800;
+/** About the size of the service's answer to a generated quote, trace included (5.9 KB): what the baseline server answers. */
+const BASELINE_ANSWER_BYTES = 6_000;
 /** A fixed-rate run sustained its rate when it completed at least this share of the requests offered. */
 const SUSTAINED = 0.98;
 
@@ -161,12 +165,45 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
   }
 }
 
+/**
+ * The floor under the latency figures: the same paced load at the quote target's rate against a
+ * server that only parses each body and answers a fixed document (bench/baseline-server.ts), in
+ * as many worker processes. What it measures is this machine and the load generator, which
+ * shares the machine's cores: no service can answer faster here.
+ */
+async function measureBaseline(): Promise<Figure[]> {
+  const port = await freePort();
+  const script = fileURLToPath(new URL("baseline-server.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, PORT: String(port), WORKERS: String(POSTGRES_WORKERS), ANSWER_BYTES: String(BASELINE_ANSWER_BYTES) }, stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (const deadline = Date.now() + 30_000; ; ) {
+      if (child.exitCode !== null) throw new Error(`the baseline server exited with ${child.exitCode}`);
+      const up = await fetch(url, { method: "POST", body: "{}" }).then((res) => res.ok, () => false);
+      if (up) break;
+      if (Date.now() > deadline) throw new Error("the baseline server did not start within 30 s");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const bodies = generateRawSales(5_000, 7).map((sale) => JSON.stringify(sale.receipt));
+    const headers = { "content-type": "application/json" };
+    await pacedLoad({ url, path: "/", headers, body: (i) => bodies[i % bodies.length]!, rate: QUOTE_RATE, seconds: WARMUP_S, connections: CONNECTIONS });
+    const result = await pacedLoad({ url, path: "/", headers, body: (i) => bodies[i % bodies.length]!, rate: QUOTE_RATE, seconds: DURATION_S, connections: CONNECTIONS });
+    const at = `at ${QUOTE_RATE.toLocaleString("en")}/s`;
+    return [
+      { name: `baseline p50 ${at}`, value: result.p50, unit: "ms", note: `the same paced load against a server that parses each body and answers ${BASELINE_ANSWER_BYTES.toLocaleString("en")} fixed bytes, in ${POSTGRES_WORKERS} worker processes (bench/baseline-server.ts): the floor of this machine and load generator` },
+      { name: `baseline p99 ${at}`, value: result.p99, unit: "ms", note: `answered ${result.achieved}/s; errors ${result.errors} of ${result.total}` },
+    ];
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
 /** Runs the HTTP section on PGlite, and on PostgreSQL when a server answers (BENCH_HTTP_DRIVERS=postgres runs one). */
 export async function run(): Promise<SectionResult> {
   const drivers = (process.env.BENCH_HTTP_DRIVERS ?? "pglite,postgres").split(",");
   const figures = drivers.includes("pglite") ? await measure("pglite") : [];
   if (!drivers.includes("postgres")) return { section: "http", figures };
-  if (await postgresAvailable()) figures.push(...(await measure("postgres")));
+  if (await postgresAvailable()) figures.push(...(await measure("postgres")), ...(await measureBaseline()));
   else figures.push({ name: "PostgreSQL", value: 0, unit: "-", note: "no PostgreSQL server answered; not measured" });
   return { section: "http", figures };
 }
