@@ -4,8 +4,12 @@
  * the request log line; ids aside), successes and every kind of failure, in the order the
  * checks are made. Requests the listener declines must still be served, by Hono.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
+import { posListener } from "../src/pos-listener";
+import { quoteCall } from "../src/routes/decisions/index";
 import { createTestApp, drivers, type TestApp } from "./harness";
 import { enrolAt, sale, STORE } from "./pos";
 
@@ -141,6 +145,42 @@ describe.each(drivers)("POS listener on %s", (driver) => {
       expect(res.status).toBe(200);
       expect((await res.json()).totals.payable).toBe(134_900);
     });
+  });
+
+  it("serve what they take themselves and hand the rest to the next listener untouched", async () => {
+    const declined: string[] = [];
+    const server = createServer(
+      posListener(t.services, { calls: [quoteCall], bodyLimit: 10_000, logger: () => {} }, (req, res) => {
+        let body = "";
+        req.on("data", (chunk) => (body += chunk));
+        req.on("end", () => {
+          declined.push(`${req.url} ${body.length}`);
+          res.writeHead(599).end();
+        });
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const send = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+        fetch(origin + path, { method: "POST", headers: { ...headersOf(quote("")), ...headers }, body, duplex: "half" } as RequestInit).then((res) => res.status);
+      const receipt = JSON.stringify(anonymous());
+      expect(await send("/v1/decisions", receipt)).toBe(200);
+      expect(await send("/v1/decisions", receipt, { "content-type": "application/json; charset=utf-8" })).toBe(200);
+      expect(declined).toEqual([]);
+      const stream = new ReadableStream({ start: (controller) => (controller.enqueue(new TextEncoder().encode(receipt)), controller.close()) });
+      expect(await send("/v1/decisions", stream)).toBe(599);
+      expect(await send("/v1/decisions?x=1", receipt)).toBe(599);
+      expect(await send("/v1/decisions/", receipt)).toBe(599);
+      expect(await send("/v1/transactions", receipt)).toBe(599);
+      expect(await send("/v1/decisions", receipt, { "content-type": "text/plain" })).toBe(599);
+      expect(await send("/v1/decisions", JSON.stringify({ ...anonymous(), storeId: "x".repeat(10_000) }))).toBe(599);
+      // Each reached the next listener with its body unread.
+      expect(declined.map((line) => Number(line.split(" ")[1]))).toEqual([receipt.length, receipt.length, receipt.length, receipt.length, receipt.length, receipt.length + 10_000 - STORE.length]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   describe("commits", () => {
