@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { generateRawSales } from "./generate";
 import { pacedLoad } from "./paced";
-import { freePort, postgresAvailable, startServer, type BenchServer } from "./server";
+import { freePort, postgresAvailable, startServer, waitUntilServing, type BenchServer } from "./server";
 import type { Figure, SectionResult } from "./section";
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -177,17 +177,11 @@ async function measureBaseline(): Promise<Figure[]> {
   const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, PORT: String(port), WORKERS: String(POSTGRES_WORKERS), ANSWER_BYTES: String(BASELINE_ANSWER_BYTES) }, stdio: ["ignore", "ignore", "inherit"] });
   try {
     const url = `http://127.0.0.1:${port}`;
-    for (const deadline = Date.now() + 30_000; ; ) {
-      if (child.exitCode !== null) throw new Error(`the baseline server exited with ${child.exitCode}`);
-      const up = await fetch(url, { method: "POST", body: "{}" }).then((res) => res.ok, () => false);
-      if (up) break;
-      if (Date.now() > deadline) throw new Error("the baseline server did not start within 30 s");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitUntilServing(child, "the baseline server", () => fetch(url, { method: "POST", body: "{}" }), 30);
     const bodies = generateRawSales(5_000, 7).map((sale) => JSON.stringify(sale.receipt));
-    const headers = { "content-type": "application/json" };
-    await pacedLoad({ url, path: "/", headers, body: (i) => bodies[i % bodies.length]!, rate: QUOTE_RATE, seconds: WARMUP_S, connections: CONNECTIONS });
-    const result = await pacedLoad({ url, path: "/", headers, body: (i) => bodies[i % bodies.length]!, rate: QUOTE_RATE, seconds: DURATION_S, connections: CONNECTIONS });
+    const load = { url, path: "/", headers: { "content-type": "application/json" }, body: (i: number) => bodies[i % bodies.length]!, rate: QUOTE_RATE, connections: CONNECTIONS };
+    await pacedLoad({ ...load, seconds: WARMUP_S });
+    const result = await pacedLoad({ ...load, seconds: DURATION_S });
     const at = `at ${QUOTE_RATE.toLocaleString("en")}/s`;
     return [
       { name: `baseline p50 ${at}`, value: result.p50, unit: "ms", note: `the same paced load against a server that parses each body and answers ${BASELINE_ANSWER_BYTES.toLocaleString("en")} fixed bytes, in ${POSTGRES_WORKERS} worker processes (bench/baseline-server.ts): the floor of this machine and load generator` },

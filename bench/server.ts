@@ -28,6 +28,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Waits until `request` is answered 2xx (polling), throwing if the child process exits first or `seconds` pass. */
+export async function waitUntilServing(child: ChildProcess, name: string, request: () => Promise<Response>, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const ok = await request().then((res) => res.ok, () => false); // not listening yet
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${name} did not start within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Whether a PostgreSQL server answers at the benchmark URL. */
 export async function postgresAvailable(): Promise<boolean> {
   const sql = postgres(BENCH_PG_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
@@ -129,17 +141,7 @@ export async function startServer(driver: "pglite" | "postgres", workers = 1): P
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "api/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error("the service did not start within 120 s");
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitUntilServing(child, "the service", () => fetch(`${url}/healthz`), 120);
   return {
     url,
     adminKey,
