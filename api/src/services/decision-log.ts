@@ -1,3 +1,4 @@
+import { getTableColumns } from "drizzle-orm";
 import { insertWrite, JsonRows, writeTogether, type Db, type Tx, type Write } from "../db/client";
 import { decisions } from "../db/schema";
 
@@ -5,7 +6,7 @@ import { decisions } from "../db/schema";
 export type DecisionRecord = typeof decisions.$inferInsert;
 
 /** What a buffered record keeps: every column but created_at, which is the time it is written. */
-const BUFFERED = ["id", "kind", "policyId", "policyVersion", "receiptId", "memberId", "keyId", "input", "result", "context"] as const;
+const BUFFERED = (Object.keys(getTableColumns(decisions)) as (keyof DecisionRecord & string)[]).filter((column) => column !== "createdAt");
 
 /**
  * The decision log. Commits log inside their own transaction; quotes are buffered and written
