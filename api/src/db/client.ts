@@ -352,6 +352,7 @@ function populateWrite(table: PgTable, columnNames: string[], rowsJson: string):
  */
 export class JsonRows<T extends PgTable> {
   private readonly columns: [property: string, name: string][];
+  private readonly names: string[];
 
   constructor(
     private readonly table: T,
@@ -359,6 +360,7 @@ export class JsonRows<T extends PgTable> {
   ) {
     const columns = getTableColumns(table) as Record<string, Column>;
     this.columns = properties.map((property) => [property, columns[property]!.name]);
+    this.names = this.columns.map(([, name]) => name);
   }
 
   /** One row's JSON. */
@@ -370,7 +372,7 @@ export class JsonRows<T extends PgTable> {
 
   /** The insert of rows made by `json`, for writeTogether; null for none. */
   write(rows: string[]): Write | null {
-    return rows.length === 0 ? null : populateWrite(this.table, this.columns.map(([, name]) => name), `[${rows.join(",")}]`);
+    return rows.length === 0 ? null : populateWrite(this.table, this.names, `[${rows.join(",")}]`);
   }
 }
 
