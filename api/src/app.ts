@@ -18,10 +18,8 @@ import { membersRoutes } from "./routes/members/index";
 import { commitCall, transactionsRoutes } from "./routes/transactions/index";
 import { whoamiRoutes } from "./routes/whoami/index";
 import type { Services } from "./services";
+import { requestLine, type Logger } from "./request-log";
 import { storableJson } from "./storable-json";
-
-/** A structured log line; callers never put keys or request bodies in it. */
-export type Logger = (line: Record<string, unknown>) => void;
 
 /** Request bodies are refused (413) above this many bytes unless configured otherwise. */
 const DEFAULT_BODY_LIMIT = 1_000_000;
@@ -54,7 +52,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     // Set on the response itself: c.header() on a finished response copies it, which turns
     // @hono/node-server's lightweight response into a stream it must then read back.
     c.res.headers.set("x-request-id", requestId);
-    log({ level: "info", requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, key: c.get("principal")?.keyId });
+    log(requestLine(requestId, c.req.method, c.req.path, c.res.status, started, c.get("principal")?.keyId));
   });
   app.use("/v1/*", limitBody(options.bodyLimit ?? DEFAULT_BODY_LIMIT));
   app.use("/v1/*", authenticate(services.keys));

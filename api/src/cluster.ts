@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import type { Logger } from "./app";
+import type { Logger } from "./request-log";
 
 /** How long workers get to finish their requests and flush their decision logs once told to stop. */
 const STOP_GRACE_MS = 15_000;

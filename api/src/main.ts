@@ -1,7 +1,8 @@
 import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRequestListener, type Logger } from "./app";
+import { createRequestListener } from "./app";
+import type { Logger } from "./request-log";
 import { KeyStore } from "./auth";
 import { superviseWorkers } from "./cluster";
 import { loadConfig, type Config } from "./config";

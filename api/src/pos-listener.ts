@@ -1,10 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Receipt } from "../../engine/src/index";
-import type { Logger } from "./app";
 import { checkRole, principalOf, type Principal, type Role } from "./auth";
 import { malformedJson, problemOf, validationError } from "./errors";
 import { newId } from "./ids";
+import { requestLine, type Logger } from "./request-log";
 import type { Services } from "./services";
 import type { ApiDecision } from "./services/sales";
 import { refuseUnstorableBody } from "./storable-json";
@@ -89,7 +89,7 @@ export function posListener(services: Services, options: PosListenerOptions, nex
     const bytes = Buffer.from(body);
     res.writeHead(status, { ...headers, "content-length": bytes.length, "x-request-id": requestId });
     res.end(bytes);
-    log({ level: "info", requestId, method: "POST", path: call.path, status, ms: Math.round((performance.now() - started) * 100) / 100, key: principal?.keyId });
+    log(requestLine(requestId, "POST", call.path, status, started, principal?.keyId));
   }
 
   return (req, res) => {
