@@ -130,6 +130,8 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
     const quotes = await load(server, key, "/v1/decisions", quote);
     const quotesAtRate = fixedRate ? await load(server, key, "/v1/decisions", quote, QUOTE_RATE) : null;
     const quotesAtHalfRate = fixedRate ? await load(server, key, "/v1/decisions", quote, QUOTE_HALF_RATE) : null;
+    // The same bodies against the member-reading baseline, while the service's database holds these members.
+    const floor = fixedRate && server.databaseUrl ? await measureBaseline({ databaseUrl: server.databaseUrl, bodies: quoteBodies }) : [];
     await loadFor(server, key, "/v1/transactions", commit(), WARMUP_S);
     const commits = await load(server, key, "/v1/transactions", commit());
     const commitsAtRate = fixedRate ? await load(server, key, "/v1/transactions", commit(), COMMIT_RATE) : null;
@@ -159,33 +161,48 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
       { name: `commit p99 (${label})`, value: commits.p99, unit: "ms" },
       ...cpu(`commit CPU (${label})`, commits),
       ...atRate("commit", COMMIT_RATE, commitsAtRate),
+      ...floor,
     ];
   } finally {
     await server.stop();
   }
 }
 
+/** What a baseline run adds to parsing each body: a read of the member it names from the service's database. */
+interface MemberRead {
+  databaseUrl: string;
+  /** Bodies naming the service's members (and some naming none), as the quotes sent. */
+  bodies: readonly string[];
+}
+
 /**
  * The floor under the latency figures: the same paced load at the quote target's rate against a
  * server that only parses each body and answers a fixed document (bench/baseline-server.ts), in
  * as many worker processes. What it measures is this machine and the load generator, which
- * shares the machine's cores: no service can answer faster here.
+ * shares the machine's cores: no service can answer faster here. With `memberRead`, the server
+ * also reads each named member's row from PostgreSQL: the floor of any service that decides a
+ * quote from the member's stored state.
  */
-async function measureBaseline(): Promise<Figure[]> {
+async function measureBaseline(memberRead?: MemberRead): Promise<Figure[]> {
   const port = await freePort();
   const script = fileURLToPath(new URL("baseline-server.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, PORT: String(port), WORKERS: String(POSTGRES_WORKERS), ANSWER_BYTES: String(BASELINE_ANSWER_BYTES) }, stdio: ["ignore", "ignore", "inherit"] });
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), WORKERS: String(POSTGRES_WORKERS), ANSWER_BYTES: String(BASELINE_ANSWER_BYTES) };
+  if (memberRead) env.DATABASE_URL = memberRead.databaseUrl;
+  else delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: ["ignore", "ignore", "inherit"] });
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitUntilServing(child, "the baseline server", () => fetch(url, { method: "POST", body: "{}" }), 30);
-    const bodies = generateRawSales(5_000, 7).map((sale) => JSON.stringify(sale.receipt));
+    const bodies = memberRead?.bodies ?? generateRawSales(5_000, 7).map((sale) => JSON.stringify(sale.receipt));
     const load = { url, path: "/", headers: { "content-type": "application/json" }, body: (i: number) => bodies[i % bodies.length]!, rate: QUOTE_RATE, connections: CONNECTIONS };
     await pacedLoad({ ...load, seconds: WARMUP_S });
     const result = await pacedLoad({ ...load, seconds: DURATION_S });
     const at = `at ${QUOTE_RATE.toLocaleString("en")}/s`;
+    const name = memberRead ? "baseline with a member read" : "baseline";
+    const does = memberRead ? ", reads the member each names (80 %) from the service's PostgreSQL database by primary key," : "";
     return [
-      { name: `baseline p50 ${at}`, value: result.p50, unit: "ms", note: `the same paced load against a server that parses each body and answers ${BASELINE_ANSWER_BYTES.toLocaleString("en")} fixed bytes, in ${POSTGRES_WORKERS} worker processes (bench/baseline-server.ts): the floor of this machine and load generator` },
-      { name: `baseline p99 ${at}`, value: result.p99, unit: "ms", note: `answered ${result.achieved}/s; errors ${result.errors} of ${result.total}` },
+      { name: `${name} p50 ${at}`, value: result.p50, unit: "ms", note: `the same paced load against a server that parses each body${does} and answers ${BASELINE_ANSWER_BYTES.toLocaleString("en")} fixed bytes, in ${POSTGRES_WORKERS} worker processes (bench/baseline-server.ts): the floor of this machine and load generator${memberRead ? " for a service that reads the member" : ""}` },
+      { name: `${name} p99 ${at}`, value: result.p99, unit: "ms", note: `answered ${result.achieved}/s; errors ${result.errors} of ${result.total}` },
     ];
   } finally {
     child.kill("SIGTERM");

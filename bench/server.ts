@@ -61,6 +61,8 @@ export interface BenchServer {
   workers: number;
   /** How the service reaches PostgreSQL ("Unix socket" or "TCP"), null on PGlite. */
   postgresVia: string | null;
+  /** The service's PostgreSQL database, null on PGlite. */
+  databaseUrl: string | null;
   /** User and system CPU seconds of the service's processes so far, workers included (Linux /proc), or null where unreadable. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
@@ -147,6 +149,7 @@ export async function startServer(driver: "pglite" | "postgres", workers = 1): P
     adminKey,
     workers,
     postgresVia,
+    databaseUrl: env.DATABASE_URL ?? null,
     cpuSeconds: () => treeCpuSeconds(child.pid!),
     async stop() {
       const exited = new Promise((resolve) => child.once("exit", resolve));
