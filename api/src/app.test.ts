@@ -46,6 +46,7 @@ const routeTable: { method: "GET" | "POST" | "PUT" | "DELETE"; route: string; sa
 /** Routes anyone may call, without a key. */
 const publicRoutes = [
   { method: "GET", route: "/healthz" },
+  { method: "GET", route: "/readyz" },
   { method: "GET", route: "/openapi.json" },
 ];
 
@@ -138,8 +139,8 @@ describe.each(drivers)("the app on %s", (driver) => {
       }
     });
 
-    it("documents /healthz as open", () => {
-      const op = doc.paths["/healthz"]?.get;
+    it.each(["/healthz", "/readyz"])("documents %s as open", (path) => {
+      const op = doc.paths[path]?.get;
       expect(op).toBeDefined();
       expect(op.security ?? doc.security).toEqual([]);
     });

@@ -1,6 +1,7 @@
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { authenticate, securityScheme, type AppEnv } from "./auth";
 import { limitBody } from "./body-limit";
@@ -17,6 +18,7 @@ import { lifecycleRoutes } from "./routes/lifecycle/index";
 import { membersRoutes } from "./routes/members/index";
 import { commitCall, transactionsRoutes } from "./routes/transactions/index";
 import { whoamiRoutes } from "./routes/whoami/index";
+import { commonErrors } from "./schemas";
 import type { Services } from "./services";
 import { requestLine, type Logger } from "./request-log";
 import { storableJson } from "./storable-json";
@@ -40,6 +42,15 @@ const healthRoute = createRoute({
   responses: { 200: { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
 });
 
+const readyRoute = createRoute({
+  method: "get",
+  path: "/readyz",
+  summary: "Answers 200 while the service reaches its database, 503 problem+json while it cannot; needs no key",
+  description: "For a load balancer's readiness check: /healthz says the process is up, this that it can serve receipts. It runs one trivial query.",
+  security: [],
+  responses: { 200: { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } }, 503: commonErrors[503] },
+});
+
 /** Builds the HTTP app: request id, request log, auth on /v1, one error handler, one sub-app per resource. */
 export function createApp(services: Services, options: AppOptions = {}) {
   const log: Logger = options.logger ?? (() => {});
@@ -59,6 +70,11 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use("/v1/*", storableJson());
   if (options.editorDir) app.use("*", serveEditor(options.editorDir));
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+  app.openapi(readyRoute, async (c) => {
+    // A database out of reach fails the query with a connection error, answered 503 by onError.
+    await services.db.execute(sql`select 1`);
+    return c.json({ status: "ok" as const }, 200);
+  });
 
   const routes = app
     .route("/v1/api-keys", apiKeysRoutes(services))

@@ -16,6 +16,8 @@ describe("serveEditor", () => {
     .use("*", serveEditor(dir))
     .get("/v1/programs", (c) => c.json({ programs: [] }))
     .get("/openapi.json", (c) => c.json({ openapi: "3.1.0" }))
+    .get("/healthz", (c) => c.json({ status: "ok" }))
+    .get("/readyz", (c) => c.json({ status: "ok" }))
     .post("/anything", (c) => c.text("posted"));
 
   it("serves the built files, assets cached for good and the page never", async () => {
@@ -39,6 +41,7 @@ describe("serveEditor", () => {
   it("never shadows the API", async () => {
     expect(await (await app.request("/v1/programs")).json()).toEqual({ programs: [] });
     expect(await (await app.request("/openapi.json")).json()).toEqual({ openapi: "3.1.0" });
+    for (const probe of ["/healthz", "/readyz"]) expect(await (await app.request(probe)).json(), probe).toEqual({ status: "ok" });
     expect((await app.request("/v1/nothing")).status).toBe(404);
     expect(await (await app.request("/anything", { method: "POST" })).text()).toBe("posted");
   });

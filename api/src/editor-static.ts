@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from "hono";
 
 /** Paths the API answers itself; the editor never shadows them. */
 function isApiPath(path: string): boolean {
-  return path === "/v1" || path.startsWith("/v1/") || path === "/openapi.json" || path === "/healthz";
+  return path === "/v1" || path.startsWith("/v1/") || path === "/openapi.json" || path === "/healthz" || path === "/readyz";
 }
 
 /**

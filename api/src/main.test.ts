@@ -65,6 +65,9 @@ describe("npm start's boot path", () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ok" });
 
     const quote = await fetch(`${base}/v1/decisions`, {
       method: "POST",

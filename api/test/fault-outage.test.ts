@@ -144,7 +144,15 @@ describe.skipIf(!BIN)("the database stops under load and comes back (private Pos
       const stopping = performance.now();
       await stopCluster();
       const down = performance.now();
-      await sleep(4_000);
+      await sleep(3_000);
+      // The readiness check says so too, as fast, while the liveness check still answers.
+      const readyDown = await api("GET", "/readyz");
+      expect(readyDown.status, JSON.stringify(readyDown.body)).toBe(503);
+      expect(readyDown.ms).toBeLessThan(2_000);
+      expect(readyDown.contentType).toMatch(/^application\/problem\+json/);
+      expect(readyDown.body).toMatchObject({ status: 503, code: "unavailable" });
+      expect((await api("GET", "/healthz")).status).toBe(200);
+      await sleep(1_000);
       const restarting = performance.now();
       await startCluster();
       const up = performance.now();
@@ -188,6 +196,7 @@ describe.skipIf(!BIN)("the database stops under load and comes back (private Pos
       expect(afterwards.length).toBeGreaterThan(5);
       for (const s of afterwards) expect(s.answer!.status, describeSent(s)).toBe(s.kind === "quote" ? 200 : 201);
       expect(service.running()).toBe(true);
+      expect((await api("GET", "/readyz")).status).toBe(200);
 
       // A till retries what failed: each refused commit now records (or, committed before the connection dropped, replays).
       const refused = sent.filter((s) => s.kind === "commit" && s.answer!.status === 503);
