@@ -27,12 +27,10 @@ export interface LifecycleResult {
   lifecycle: MemberChangeCounts;
 }
 
-/** What a run reads of every member up front; the rest is read under the member's lock. */
-interface MemberRef {
-  id: string;
-  programId: string;
-  issuedOn: string;
-}
+/** Members are read a page at a time, in id order: a run over every member holds one page of them. */
+const PAGE_SIZE = 1_000;
+
+const NO_YEARS: ReadonlySet<number> = new Set();
 
 function noChanges(): MemberChangeCounts {
   return { members: 0, supremeGranted: 0, supremeRevoked: 0, statusChanged: {}, bonusPoints: 0, pointsForfeited: 0 };
@@ -50,15 +48,21 @@ function changesSomething(decision: MemberChangeDecision): boolean {
  * interrupted run is resumed by running it again and a repeated run changes nothing.
  */
 export class LifecycleService {
-  constructor(private readonly deps: { db: Db; registry: PolicyRegistry; log: DecisionLog }) {}
+  constructor(private readonly deps: { db: Db; registry: PolicyRegistry; log: DecisionLog; pageSize?: number }) {}
 
   async run(asOf: string, keyId: string | null): Promise<LifecycleResult> {
     const asOfMs = parseInstant(asOf);
     const result: LifecycleResult = { asOf, pointsExpired: await this.expirePoints(asOf, keyId), yearEnds: { ...noChanges(), years: [] }, lifecycle: noChanges() };
-    const all = await this.deps.db.select({ id: members.id, programId: members.programId, issuedOn: members.issuedOn }).from(members).orderBy(asc(members.id));
-    for (const member of all) {
-      await this.yearEnds(member, asOf, asOfMs, keyId, result.yearEnds);
-      await this.lifecycleStep(member, asOf, asOfMs, keyId, result.lifecycle);
+    // Read after expiry, so that each page shows the balances expiry left.
+    for (let after: string | null = null; ; ) {
+      const page: MemberRow[] = await this.deps.db.select().from(members).where(after === null ? undefined : gt(members.id, after)).orderBy(asc(members.id)).limit(this.deps.pageSize ?? PAGE_SIZE);
+      if (page.length === 0) break;
+      const closed = await this.closedYearEnds(page[0]!.id, page[page.length - 1]!.id);
+      for (const member of page) {
+        const closedNow = await this.yearEnds(member, closed.get(member.id) ?? NO_YEARS, asOf, asOfMs, keyId, result.yearEnds);
+        await this.lifecycleStep(member, closedNow, asOf, asOfMs, keyId, result.lifecycle);
+      }
+      after = page[page.length - 1]!.id;
     }
     result.yearEnds.years.sort((a, b) => a - b);
     await this.deps.db.insert(lifecycleRuns).values({ asOf: new Date(asOfMs).toISOString(), result, keyId }).onConflictDoNothing();
@@ -95,21 +99,37 @@ export class LifecycleService {
     return totals;
   }
 
+  /** The years closed for the members of ids from `first` to `last`, by member. */
+  private async closedYearEnds(first: string, last: string): Promise<Map<string, Set<number>>> {
+    const rows = await this.deps.db
+      .select({ memberId: lifecycleSteps.memberId, period: lifecycleSteps.period })
+      .from(lifecycleSteps)
+      .where(and(gte(lifecycleSteps.memberId, first), lte(lifecycleSteps.memberId, last), eq(lifecycleSteps.step, "year-end")));
+    const closed = new Map<string, Set<number>>();
+    for (const { memberId, period } of rows) {
+      let years = closed.get(memberId);
+      if (!years) closed.set(memberId, (years = new Set()));
+      years.add(Number(period));
+    }
+    return closed;
+  }
+
   /**
-   * Closes, oldest first, every calendar year of the member that ended by `asOf` and was not
-   * closed before, each under the policy version in force when that year ended.
+   * Closes, oldest first, every calendar year of the member that ended by `asOf` and is not in
+   * `closedYears`, each under the policy version in force when that year ended; says whether it
+   * closed any.
    */
-  private async yearEnds(row: MemberRef, asOf: string, asOfMs: number, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<void> {
+  private async yearEnds(row: MemberRow, closedYears: ReadonlySet<number>, asOf: string, asOfMs: number, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<boolean> {
     const memberId = row.id;
     const timezone = this.deps.registry.inForce(row.programId, asOfMs).compiled.policy.settings.timezone;
     const lastClosed = yearOf(localDayOf(asOfMs, timezone).date) - 1;
-    const closed = await this.deps.db.select({ period: lifecycleSteps.period }).from(lifecycleSteps).where(and(eq(lifecycleSteps.memberId, memberId), eq(lifecycleSteps.step, "year-end")));
-    const closedYears = new Set(closed.map((c) => Number(c.period)));
+    let closedAny = false;
     for (let year = yearOf(row.issuedOn); year <= lastClosed; year++) {
       if (closedYears.has(year)) continue;
       const endsAt = endOfLocalDate(`${year}-12-31`, timezone);
       const version = this.deps.registry.inForce(row.programId, parseInstant(endsAt) - 1);
       if (version.compiled.plan.scopes["year-end"].length === 0) continue;
+      closedAny = true;
       await this.deps.db.transaction(async (tx) => {
         const member = await lockMember(tx, memberId);
         // Checked again under the member's lock: a concurrent run may have closed the year meanwhile.
@@ -126,6 +146,7 @@ export class LifecycleService {
         if (!counts.years.includes(year)) counts.years.push(year);
       });
     }
+    return closedAny;
   }
 
   /** Qualifying spend of a member in a calendar year, from the ledger (returns count in the year they happen). */
@@ -139,15 +160,22 @@ export class LifecycleService {
     return Number(row?.total ?? 0);
   }
 
-  /** Applies the lifecycle rules to a member as of `asOf`; a member they leave unchanged costs no write. */
-  private async lifecycleStep(row: MemberRef, asOf: string, asOfMs: number, keyId: string | null, counts: MemberChangeCounts): Promise<void> {
-    // A member's program never changes, so it is read up front: programs without lifecycle rules cost no transaction.
+  /**
+   * Applies the lifecycle rules to a member as of `asOf`. They are decided first on `row`, the
+   * member as its page read it (unless `changedSince`, its year end having just been closed): a
+   * member they leave unchanged, most of them on most days, costs no transaction. Deciding on that
+   * read is deciding as of that moment, as a run a moment earlier would have; what changes after it
+   * is the next run's. A member they change is decided again on its state under its lock.
+   */
+  private async lifecycleStep(row: MemberRow, changedSince: boolean, asOf: string, asOfMs: number, keyId: string | null, counts: MemberChangeCounts): Promise<void> {
     const version = this.deps.registry.inForce(row.programId, asOfMs);
     if (version.compiled.plan.scopes.lifecycle.length === 0) return;
+    const decide = (member: MemberRow) => version.compiled.lifecycle({ member: snapshotOf(member), at: asOf, lastQualifyingOn: member.lastQualifyingOn, pointsBalance: member.pointsBalance });
+    if (!changedSince && !changesSomething(decide(row))) return;
     const memberId = row.id;
     await this.deps.db.transaction(async (tx) => {
       const member = await lockMember(tx, memberId);
-      const decision = version.compiled.lifecycle({ member: snapshotOf(member), at: asOf, lastQualifyingOn: member.lastQualifyingOn, pointsBalance: member.pointsBalance });
+      const decision = decide(member);
       if (!changesSomething(decision)) return;
       const decisionId = newId("d");
       await this.apply(tx, member, version, decision, { decisionId, receiptId: null, policyId: version.programId, policyVersion: version.version, at: asOf }, counts);
