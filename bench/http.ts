@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { generateRawSales } from "./generate";
 import { pacedLoad } from "./paced";
-import { freePort, postgresAvailable, startServer, waitUntilServing, type BenchServer } from "./server";
+import { call, enrolMembers, freePort, postgresAvailable, startServer, waitUntilServing, type BenchServer } from "./server";
 import type { Figure, SectionResult } from "./section";
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -27,27 +27,6 @@ const COMMIT_RATE = 800;
 const BASELINE_ANSWER_BYTES = 6_000;
 /** A fixed-rate run sustained its rate when it completed at least this share of the requests offered. */
 const SUSTAINED = 0.98;
-
-async function call(server: BenchServer, key: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text);
-}
-
-/** Enrols members through the API: one anonymous evidence sale of 1,000–60,000 yuan each. */
-async function enrolMembers(server: BenchServer, key: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < MEMBERS; i++) {
-    const at = "2026-12-01T10:00:00+08:00";
-    const receiptId = `EV-${i}`;
-    const unitPrice = 100_000 + ((i * 7919) % 59) * 100_000;
-    await call(server, key, "POST", "/v1/transactions", { receiptId, storeId: "beiguo-central", at, lines: [{ lineId: "1", sku: "S", styleId: `ST-${i}`, department: "department_store", quantity: 1, unitPrice }] });
-    const { member } = await call(server, key, "POST", "/v1/members", { storeId: "beiguo-central", at, program: "beiguo", evidenceReceiptIds: [receiptId] });
-    ids.push(member.id);
-  }
-  return ids;
-}
 
 interface LoadResult {
   perSecond: number;
@@ -111,7 +90,7 @@ async function measure(driver: "pglite" | "postgres"): Promise<Figure[]> {
   const server = await startServer(driver, driver === "postgres" ? POSTGRES_WORKERS : 1);
   try {
     const { key } = await call(server, server.adminKey, "POST", "/v1/api-keys", { role: "pos", name: "bench till" });
-    const members = await enrolMembers(server, key);
+    const members = await enrolMembers(server, key, MEMBERS, "2026-12-01");
     // Returns in the generated stream name originals this server never saw: load with sales only.
     const sales = generateRawSales(5_000, 7).filter((sale) => sale.receipt.type !== "return");
     const quoteBodies = sales.map((sale, i) => JSON.stringify({ ...sale.receipt, receiptId: undefined, memberId: i % 5 === 0 ? null : members[i % members.length], at: "2026-12-08T15:00:00+08:00" }));

@@ -10,6 +10,7 @@ import type { Section, SectionResult } from "./section";
 const sections: Section[] = [
   { name: "engine", load: () => import("./engine") },
   { name: "http", load: () => import("./http") },
+  { name: "lifecycle", load: () => import("./lifecycle") },
   { name: "simulate", load: () => import("./simulate") },
 ];
 

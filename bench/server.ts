@@ -160,3 +160,33 @@ export async function startServer(driver: "pglite" | "postgres", workers = 1): P
     },
   };
 }
+
+/** Calls the service as `key`, answering the parsed JSON body; a non-2xx answer throws with its body. */
+export async function call(server: BenchServer, key: string, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Clients enrolling at once: enough to keep the service busy, few enough for PGlite's one connection. */
+const ENROLLING_CLIENTS = 8;
+
+/**
+ * Enrols `count` members of the default program through the API on `day` (YYYY-MM-DD, Beiguo
+ * time), each on one anonymous evidence sale of 1,000–59,000 yuan; answers their ids in order.
+ */
+export async function enrolMembers(server: BenchServer, key: string, count: number, day: string): Promise<string[]> {
+  const ids = new Array<string>(count);
+  const at = `${day}T10:00:00+08:00`;
+  const enrol = async (i: number) => {
+    const receiptId = `EV-${day}-${i}`;
+    const unitPrice = 100_000 + ((i * 7919) % 59) * 100_000;
+    await call(server, key, "POST", "/v1/transactions", { receiptId, storeId: "beiguo-central", at, lines: [{ lineId: "1", sku: "S", styleId: `ST-${i}`, department: "department_store", quantity: 1, unitPrice }] });
+    ids[i] = (await call(server, key, "POST", "/v1/members", { storeId: "beiguo-central", at, program: "beiguo", evidenceReceiptIds: [receiptId] })).member.id;
+  };
+  await Promise.all(Array.from({ length: ENROLLING_CLIENTS }, async (_, client) => {
+    for (let i = client; i < count; i += ENROLLING_CLIENTS) await enrol(i);
+  }));
+  return ids;
+}
