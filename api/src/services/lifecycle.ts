@@ -32,6 +32,22 @@ const PAGE_SIZE = 1_000;
 
 const NO_YEARS: ReadonlySet<number> = new Set();
 
+/** A calendar year of a member's still to close: when it ended, in which time zone, and the version then in force. */
+interface DueYear {
+  year: number;
+  timezone: string;
+  endsAt: string;
+  version: PublishedVersion;
+}
+
+/** Where a calendar year of a time zone starts and ends, as instants: ledger entries at or after `from` and before `to` are in it. */
+function yearBounds(year: number, timezone: string): { from: string; to: string } {
+  const instant = (date: string) => new Date(parseInstant(endOfLocalDate(date, timezone))).toISOString();
+  return { from: instant(`${year - 1}-12-31`), to: instant(`${year}-12-31`) };
+}
+
+const spendKey = (timezone: string, year: number) => `${timezone} ${year}`;
+
 function noChanges(): MemberChangeCounts {
   return { members: 0, supremeGranted: 0, supremeRevoked: 0, statusChanged: {}, bonusPoints: 0, pointsForfeited: 0 };
 }
@@ -43,8 +59,9 @@ function changesSomething(decision: MemberChangeDecision): boolean {
 /**
  * Lifecycle steps due up to `asOf`: points expiry, then every calendar year end not yet done for
  * each member (supreme club grant, demotion, reward), then the lifecycle rules (dormancy,
- * cancellation with forfeiture). One member per transaction, and every step either records that
- * it was done (year ends, in lifecycle_steps) or finds nothing left to do when run again, so an
+ * cancellation with forfeiture). Every change is made in a transaction of its member's (year ends
+ * that change nothing are recorded a page at a time), and every step either records that it was
+ * done (year ends, in lifecycle_steps) or finds nothing left to do when run again, so an
  * interrupted run is resumed by running it again and a repeated run changes nothing.
  */
 export class LifecycleService {
@@ -58,8 +75,10 @@ export class LifecycleService {
       const page: MemberRow[] = await this.deps.db.select().from(members).where(after === null ? undefined : gt(members.id, after)).orderBy(asc(members.id)).limit(this.deps.pageSize ?? PAGE_SIZE);
       if (page.length === 0) break;
       const closed = await this.closedYearEnds(page[0]!.id, page[page.length - 1]!.id);
+      const due = new Map(page.map((member) => [member.id, this.dueYears(member, closed.get(member.id) ?? NO_YEARS, asOfMs)]));
+      await this.closeQuietYears(page, due, asOf, result.yearEnds);
       for (const member of page) {
-        const closedNow = await this.yearEnds(member, closed.get(member.id) ?? NO_YEARS, asOf, asOfMs, keyId, result.yearEnds);
+        const closedNow = await this.yearEnds(member, due.get(member.id)!, asOf, keyId, result.yearEnds);
         await this.lifecycleStep(member, closedNow, asOf, asOfMs, keyId, result.lifecycle);
       }
       after = page[page.length - 1]!.id;
@@ -114,22 +133,76 @@ export class LifecycleService {
     return closed;
   }
 
-  /**
-   * Closes, oldest first, every calendar year of the member that ended by `asOf` and is not in
-   * `closedYears`, each under the policy version in force when that year ended; says whether it
-   * closed any.
-   */
-  private async yearEnds(row: MemberRow, closedYears: ReadonlySet<number>, asOf: string, asOfMs: number, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<boolean> {
-    const memberId = row.id;
+  /** The member's calendar years that ended by `asOfMs` and are not in `closedYears`, oldest first, but those whose version has no year-end rules. */
+  private dueYears(row: MemberRow, closedYears: ReadonlySet<number>, asOfMs: number): DueYear[] {
     const timezone = this.deps.registry.inForce(row.programId, asOfMs).compiled.policy.settings.timezone;
     const lastClosed = yearOf(localDayOf(asOfMs, timezone).date) - 1;
-    let closedAny = false;
+    const due: DueYear[] = [];
     for (let year = yearOf(row.issuedOn); year <= lastClosed; year++) {
       if (closedYears.has(year)) continue;
       const endsAt = endOfLocalDate(`${year}-12-31`, timezone);
       const version = this.deps.registry.inForce(row.programId, parseInstant(endsAt) - 1);
-      if (version.compiled.plan.scopes["year-end"].length === 0) continue;
-      closedAny = true;
+      if (version.compiled.plan.scopes["year-end"].length > 0) due.push({ year, timezone, endsAt, version });
+    }
+    return due;
+  }
+
+  /**
+   * Closes in one statement the due years of a page's members whose year-end rules change
+   * nothing, decided on the page's read of each member and of its spend: of each member's due
+   * years, those before the first one its rules would change it in. That year and the later
+   * ones, whose decisions depend on it, stay in `due`, to be closed under the member's lock.
+   * Deciding on the read is deciding as of that moment, as closing the year a moment earlier
+   * would have; a year closed meanwhile by a concurrent run is left as that run closed it.
+   */
+  private async closeQuietYears(page: MemberRow[], due: Map<string, DueYear[]>, asOf: string, counts: LifecycleResult["yearEnds"]): Promise<void> {
+    const spend = await this.spendByYear(page[0]!.id, page[page.length - 1]!.id, [...due.values()].flat());
+    const quiet: (typeof lifecycleSteps.$inferInsert)[] = [];
+    for (const member of page) {
+      const years = due.get(member.id)!;
+      let closing = 0;
+      for (; closing < years.length; closing++) {
+        const { year, timezone, version } = years[closing]!;
+        const spent = (y: number) => spend.get(spendKey(timezone, y))?.get(member.id) ?? 0;
+        const decision = version.compiled.yearEnd({ member: snapshotOf(member), year, yearQualifyingSpend: spent(year), priorYearQualifyingSpend: spent(year - 1), pointsBalance: member.pointsBalance });
+        if (changesSomething(decision)) break;
+        // A year end that changes nothing logs no decision; its step still names an id of its own, as under a lock.
+        quiet.push({ memberId: member.id, step: "year-end", period: String(year), decisionId: newId("d"), asOf });
+      }
+      due.set(member.id, years.slice(closing));
+    }
+    if (quiet.length === 0) return;
+    const closed = await this.deps.db.insert(lifecycleSteps).values(quiet).onConflictDoNothing().returning({ period: lifecycleSteps.period });
+    for (const { period } of closed) if (!counts.years.includes(Number(period))) counts.years.push(Number(period));
+  }
+
+  /**
+   * Qualifying spend in each time zone's year that `due` years and their prior years ask for, by
+   * that key and by member, for the members of ids from `first` to `last`, as spendIn reads it.
+   */
+  private async spendByYear(first: string, last: string, due: DueYear[]): Promise<Map<string, Map<string, number>>> {
+    const wanted = new Map<string, { timezone: string; year: number }>();
+    for (const { timezone, year } of due) for (const y of [year - 1, year]) wanted.set(spendKey(timezone, y), { timezone, year: y });
+    const spend = new Map<string, Map<string, number>>();
+    for (const [key, { timezone, year }] of wanted) {
+      const { from, to } = yearBounds(year, timezone);
+      const rows = await this.deps.db
+        .select({ memberId: ledgerEntries.memberId, total: sql<string>`coalesce(sum(${ledgerEntries.spend}), 0)` })
+        .from(ledgerEntries)
+        .where(and(gte(ledgerEntries.memberId, first), lte(ledgerEntries.memberId, last), gte(ledgerEntries.at, from), lt(ledgerEntries.at, to)))
+        .groupBy(ledgerEntries.memberId);
+      spend.set(key, new Map(rows.map((row) => [row.memberId, Number(row.total)])));
+    }
+    return spend;
+  }
+
+  /**
+   * Closes the member's `due` years, oldest first, each under its lock and the policy version in
+   * force when the year ended; says whether there were any.
+   */
+  private async yearEnds(row: MemberRow, due: readonly DueYear[], asOf: string, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<boolean> {
+    const memberId = row.id;
+    for (const { year, timezone, endsAt, version } of due) {
       await this.deps.db.transaction(async (tx) => {
         const member = await lockMember(tx, memberId);
         // Checked again under the member's lock: a concurrent run may have closed the year meanwhile.
@@ -146,13 +219,12 @@ export class LifecycleService {
         if (!counts.years.includes(year)) counts.years.push(year);
       });
     }
-    return closedAny;
+    return due.length > 0;
   }
 
   /** Qualifying spend of a member in a calendar year, from the ledger (returns count in the year they happen). */
   private async spendIn(tx: Tx, memberId: string, year: number, timezone: string): Promise<number> {
-    const from = new Date(parseInstant(endOfLocalDate(`${year - 1}-12-31`, timezone))).toISOString();
-    const to = new Date(parseInstant(endOfLocalDate(`${year}-12-31`, timezone))).toISOString();
+    const { from, to } = yearBounds(year, timezone);
     const [row] = await tx
       .select({ total: sql<string>`coalesce(sum(${ledgerEntries.spend}), 0)` })
       .from(ledgerEntries)
