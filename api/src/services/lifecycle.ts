@@ -76,10 +76,11 @@ export class LifecycleService {
       if (page.length === 0) break;
       const closed = await this.closedYearEnds(page[0]!.id, page[page.length - 1]!.id);
       const due = new Map(page.map((member) => [member.id, this.dueYears(member, closed.get(member.id) ?? NO_YEARS, asOfMs)]));
-      await this.closeQuietYears(page, due, asOf, result.yearEnds);
+      const changing = await this.closeQuietYears(page, due, asOf, result.yearEnds);
       for (const member of page) {
-        const closedNow = await this.yearEnds(member, due.get(member.id)!, asOf, keyId, result.yearEnds);
-        await this.lifecycleStep(member, closedNow, asOf, asOfMs, keyId, result.lifecycle);
+        const years = changing.get(member.id)!;
+        await this.yearEnds(member.id, years, asOf, keyId, result.yearEnds);
+        await this.lifecycleStep(member, years.length > 0, asOf, asOfMs, keyId, result.lifecycle);
       }
       after = page[page.length - 1]!.id;
     }
@@ -150,14 +151,16 @@ export class LifecycleService {
   /**
    * Closes in one statement the due years of a page's members whose year-end rules change
    * nothing, decided on the page's read of each member and of its spend: of each member's due
-   * years, those before the first one its rules would change it in. That year and the later
-   * ones, whose decisions depend on it, stay in `due`, to be closed under the member's lock.
-   * Deciding on the read is deciding as of that moment, as closing the year a moment earlier
-   * would have; a year closed meanwhile by a concurrent run is left as that run closed it.
+   * years, those before the first one its rules would change it in. Answers, by member, that
+   * year and the later ones, whose decisions depend on it: they are to be closed under the
+   * member's lock. Deciding on the read is deciding as of that moment, as closing the year a
+   * moment earlier would have; a year closed meanwhile by a concurrent run is left as that run
+   * closed it.
    */
-  private async closeQuietYears(page: MemberRow[], due: Map<string, DueYear[]>, asOf: string, counts: LifecycleResult["yearEnds"]): Promise<void> {
+  private async closeQuietYears(page: MemberRow[], due: ReadonlyMap<string, DueYear[]>, asOf: string, counts: LifecycleResult["yearEnds"]): Promise<Map<string, DueYear[]>> {
     const spend = await this.spendByYear(page[0]!.id, page[page.length - 1]!.id, [...due.values()].flat());
     const quiet: (typeof lifecycleSteps.$inferInsert)[] = [];
+    const changing = new Map<string, DueYear[]>();
     for (const member of page) {
       const years = due.get(member.id)!;
       let closing = 0;
@@ -169,11 +172,13 @@ export class LifecycleService {
         // A year end that changes nothing logs no decision; its step still names an id of its own, as under a lock.
         quiet.push({ memberId: member.id, step: "year-end", period: String(year), decisionId: newId("d"), asOf });
       }
-      due.set(member.id, years.slice(closing));
+      changing.set(member.id, years.slice(closing));
     }
-    if (quiet.length === 0) return;
-    const closed = await this.deps.db.insert(lifecycleSteps).values(quiet).onConflictDoNothing().returning({ period: lifecycleSteps.period });
-    for (const { period } of closed) if (!counts.years.includes(Number(period))) counts.years.push(Number(period));
+    if (quiet.length > 0) {
+      const closed = await this.deps.db.insert(lifecycleSteps).values(quiet).onConflictDoNothing().returning({ period: lifecycleSteps.period });
+      for (const { period } of closed) if (!counts.years.includes(Number(period))) counts.years.push(Number(period));
+    }
+    return changing;
   }
 
   /**
@@ -196,12 +201,8 @@ export class LifecycleService {
     return spend;
   }
 
-  /**
-   * Closes the member's `due` years, oldest first, each under its lock and the policy version in
-   * force when the year ended; says whether there were any.
-   */
-  private async yearEnds(row: MemberRow, due: readonly DueYear[], asOf: string, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<boolean> {
-    const memberId = row.id;
+  /** Closes the member's `due` years, oldest first, each under its lock and the policy version in force when the year ended. */
+  private async yearEnds(memberId: string, due: readonly DueYear[], asOf: string, keyId: string | null, counts: LifecycleResult["yearEnds"]): Promise<void> {
     for (const { year, timezone, endsAt, version } of due) {
       await this.deps.db.transaction(async (tx) => {
         const member = await lockMember(tx, memberId);
@@ -219,7 +220,6 @@ export class LifecycleService {
         if (!counts.years.includes(year)) counts.years.push(year);
       });
     }
-    return due.length > 0;
   }
 
   /** Qualifying spend of a member in a calendar year, from the ledger (returns count in the year they happen). */
