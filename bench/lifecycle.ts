@@ -5,7 +5,7 @@
  * due (the nightly run on most days), and the day points expire, with the next year end and every
  * card turned dormant.
  */
-import { call, enrolMembers, postgresAvailable, startServer, type BenchServer } from "./server";
+import { call, eachAtOnce, enrolMembers, postgresAvailable, startServer, type BenchServer } from "./server";
 import type { Figure, SectionResult } from "./section";
 
 const MEMBERS = Number(process.env.BENCH_LIFECYCLE_MEMBERS ?? 2_000);
@@ -27,9 +27,9 @@ const RUNS: Run[] = [
 /** One sale a member, so that every member has points that will expire. */
 async function buyOnce(server: BenchServer, key: string, members: string[]): Promise<void> {
   const at = "2026-12-05T15:00:00+08:00";
-  for (let i = 0; i < members.length; i += 8) {
-    await Promise.all(members.slice(i, i + 8).map((memberId, j) => call(server, key, "POST", "/v1/transactions", { receiptId: `LS-${i + j}`, memberId, storeId: "beiguo-central", at, lines: [{ lineId: "1", sku: "S", styleId: "ST-L", department: "department_store", quantity: 1, unitPrice: 50_000 }] })));
-  }
+  await eachAtOnce(members.length, async (i) => {
+    await call(server, key, "POST", "/v1/transactions", { receiptId: `LS-${i}`, memberId: members[i], storeId: "beiguo-central", at, lines: [{ lineId: "1", sku: "S", styleId: "ST-L", department: "department_store", quantity: 1, unitPrice: 50_000 }] });
+  });
 }
 
 export async function run(): Promise<SectionResult> {

@@ -169,8 +169,16 @@ export async function call(server: BenchServer, key: string, method: string, pat
   return JSON.parse(text);
 }
 
-/** Clients enrolling at once: enough to keep the service busy, few enough for PGlite's one connection. */
-const ENROLLING_CLIENTS = 8;
+/** Clients calling at once while a bench sets up: enough to keep the service busy, few enough for PGlite's one connection. */
+const SETUP_CLIENTS = 8;
+
+/** Runs `task` for 0 … count - 1 from SETUP_CLIENTS clients at once, each taking the next index as it finishes one. */
+export async function eachAtOnce(count: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: SETUP_CLIENTS }, async () => {
+    while (next < count) await task(next++);
+  }));
+}
 
 /**
  * Enrols `count` members of the default program through the API on `day` (YYYY-MM-DD, Beiguo
@@ -185,8 +193,6 @@ export async function enrolMembers(server: BenchServer, key: string, count: numb
     await call(server, key, "POST", "/v1/transactions", { receiptId, storeId: "beiguo-central", at, lines: [{ lineId: "1", sku: "S", styleId: `ST-${i}`, department: "department_store", quantity: 1, unitPrice }] });
     ids[i] = (await call(server, key, "POST", "/v1/members", { storeId: "beiguo-central", at, program: "beiguo", evidenceReceiptIds: [receiptId] })).member.id;
   };
-  await Promise.all(Array.from({ length: ENROLLING_CLIENTS }, async (_, client) => {
-    for (let i = client; i < count; i += ENROLLING_CLIENTS) await enrol(i);
-  }));
+  await eachAtOnce(count, enrol);
   return ids;
 }
