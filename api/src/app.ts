@@ -34,12 +34,15 @@ export interface AppOptions {
   editorDir?: string;
 }
 
+/** What the health checks answer when all is well. */
+const ready = { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } };
+
 const healthRoute = createRoute({
   method: "get",
   path: "/healthz",
   summary: "Answers 200 once the service accepts requests; needs no key",
   security: [],
-  responses: { 200: { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
+  responses: { 200: ready },
 });
 
 const readyRoute = createRoute({
@@ -48,7 +51,7 @@ const readyRoute = createRoute({
   summary: "Answers 200 while the service reaches its database, 503 problem+json while it cannot; needs no key",
   description: "For a load balancer's readiness check: /healthz says the process is up, this that it can serve receipts. It runs one trivial query.",
   security: [],
-  responses: { 200: { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } }, 503: commonErrors[503] },
+  responses: { 200: ready, 503: commonErrors[503] },
 });
 
 /** Builds the HTTP app: request id, request log, auth on /v1, one error handler, one sub-app per resource. */
